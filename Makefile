@@ -1,0 +1,55 @@
+# pktd build. `make run` and `make test` install missing packages first.
+
+CC       ?= gcc
+PYCONFIG := pkg-config python3-embed
+PKGS     := libpcap libevent libevent_pthreads
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -pthread -Iparsers -Idaemon \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --cflags 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --libs 2>/dev/null) -lm -pthread
+
+B        ?= build
+PARSERS  := $(wildcard parsers/*.c)
+DAEMON   := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+LIBSRC   := $(PARSERS) $(DAEMON)
+LIBOBJ   := $(LIBSRC:%.c=$(B)/obj/%.o)
+TESTSRC  := $(wildcard tests/test_*.c)
+TESTBIN  := $(TESTSRC:tests/%.c=$(B)/tests/%)
+HEADERS  := $(wildcard parsers/*.h daemon/*.h tests/*.h)
+
+.PHONY: all deps run test test-unit test-integration asan bench fuzz clean
+all: $(B)/pktd $(TESTBIN)
+
+deps:
+	@scripts/deps.sh
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libpktd.a: $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/pktd: $(B)/obj/daemon/main.o $(B)/libpktd.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(B)/libpktd.a tests/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(LDLIBS) -lcmocka
+
+# The same tree built with AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) B=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  build/asan/pktd $(TESTSRC:tests/%.c=build/asan/tests/%)
+
+run: deps all
+	@scripts/run-samples.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all asan
+	@tests/run_all.sh
+
+clean:
+	rm -rf build
