@@ -59,6 +59,11 @@ enum decode_result decode_icmpv6(struct pkt *p, struct cursor c, struct decode_c
 enum decode_result decode_ethertype(struct pkt *p, struct cursor c, uint16_t ethertype, struct decode_counters *k);
 enum decode_result decode_ipproto(struct pkt *p, struct cursor c, uint8_t proto, struct decode_counters *k);
 
+/* Next layer after an SLL/SLL2 header: `proto` is an EtherType when >= 0x0600
+ * (unless hatype is ARPHRD_NETLINK); sets sll_proto. */
+enum decode_result decode_sll_next(struct pkt *p, struct cursor c, uint16_t hatype, uint16_t proto,
+				   struct decode_counters *k);
+
 /* Record a problem: counts it and keeps the first one in p->error. Returns
  * the result so decoders can `return decode_fail(...)`. */
 enum decode_result decode_fail(struct pkt *p, struct decode_counters *k, enum decode_event ev,

@@ -33,7 +33,8 @@
 	X(EV_UDP_TOO_SMALL, "udp.too_small")                               \
 	X(EV_UDP_BAD_LEN, "udp.bad_len")                                   \
 	X(EV_ICMP_TOO_SMALL, "icmp.too_small")                             \
-	X(EV_ICMPV6_TOO_SMALL, "icmpv6.too_small")
+	X(EV_ICMPV6_TOO_SMALL, "icmpv6.too_small")                         \
+	X(EV_RAW_TOO_SMALL, "raw.too_small")
 
 #define DECODE_EVENT_ENUM(sym, name) sym,
 enum decode_event { DECODE_EVENTS(DECODE_EVENT_ENUM) EV_COUNT };

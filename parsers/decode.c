@@ -1,0 +1,136 @@
+/* decode.c: decoder entry point, link-type and next-protocol dispatch.
+ *
+ * Link types follow the tcpdump.org LINKTYPE_ registry
+ * (https://www.tcpdump.org/linktypes.html); names are pcap's DLT names. */
+#include <stddef.h>
+#include <string.h>
+
+#include "decode.h"
+#include "proto.h"
+
+enum decode_result decode_fail(struct pkt *p, struct decode_counters *k, enum decode_event ev,
+			       enum decode_result r)
+{
+	if (k != NULL && (unsigned)ev < EV_COUNT)
+		k->events[ev]++;
+	if (p->error == EV_NONE)
+		p->error = (uint16_t)ev;
+	return r;
+}
+
+/* LINKTYPE_RAW: no link header, the IP version nibble picks the decoder. */
+static enum decode_result decode_raw(struct pkt *p, struct cursor c, struct decode_counters *k)
+{
+	uint8_t vhl;
+
+	decode_set_payload(p, &c);
+	if (!cursor_peek_u8(&c, 0, &vhl))
+		return decode_fail(p, k, EV_RAW_TOO_SMALL, DECODE_TRUNCATED);
+	switch (vhl >> 4) {
+	case 4:
+		return decode_ipv4(p, c, k);
+	case 6:
+		return decode_ipv6(p, c, k);
+	default:
+		return decode_fail(p, k, EV_RAW_BAD_VERSION, DECODE_INVALID);
+	}
+}
+
+enum decode_result decode_packet(struct pkt *p, struct decode_counters *k)
+{
+	/* Reset the decoded tail (everything after ifindex) in one go. */
+	memset(&p->layers, 0, sizeof(*p) - offsetof(struct pkt, layers));
+
+	struct cursor c = cursor_make(p->data, 0, p->data != NULL ? p->caplen : 0);
+
+	switch (p->linktype) {
+	case LINKTYPE_ETHERNET:
+		return decode_ethernet(p, c, k);
+	case LINKTYPE_LINUX_SLL:
+		return decode_sll(p, c, k);
+	case LINKTYPE_LINUX_SLL2:
+		return decode_sll2(p, c, k);
+	case LINKTYPE_RAW:
+		return decode_raw(p, c, k);
+	case LINKTYPE_IPV4:
+		return decode_ipv4(p, c, k);
+	case LINKTYPE_IPV6:
+		return decode_ipv6(p, c, k);
+	case LINKTYPE_NULL:
+		return decode_null(p, c, false, k);
+	case LINKTYPE_LOOP:
+		return decode_null(p, c, true, k);
+	default:
+		decode_set_payload(p, &c);
+		return decode_fail(p, k, EV_LINK_UNSUPPORTED, DECODE_INVALID);
+	}
+}
+
+bool decode_linktype_supported(uint32_t linktype)
+{
+	return decode_linktype_name(linktype) != NULL;
+}
+
+const char *decode_linktype_name(uint32_t linktype)
+{
+	switch (linktype) {
+	case LINKTYPE_NULL:
+		return "NULL";
+	case LINKTYPE_ETHERNET:
+		return "EN10MB";
+	case LINKTYPE_RAW:
+		return "RAW";
+	case LINKTYPE_LOOP:
+		return "LOOP";
+	case LINKTYPE_LINUX_SLL:
+		return "LINUX_SLL";
+	case LINKTYPE_IPV4:
+		return "IPV4";
+	case LINKTYPE_IPV6:
+		return "IPV6";
+	case LINKTYPE_LINUX_SLL2:
+		return "LINUX_SLL2";
+	default:
+		return NULL;
+	}
+}
+
+enum decode_result decode_ethertype(struct pkt *p, struct cursor c, uint16_t ethertype,
+				    struct decode_counters *k)
+{
+	p->ethertype = ethertype;
+	switch (ethertype) {
+	case ETH_TYPE_IPV4:
+		return decode_ipv4(p, c, k);
+	case ETH_TYPE_IPV6:
+		return decode_ipv6(p, c, k);
+	case ETH_TYPE_ARP:
+	case ETH_TYPE_RARP:
+		return decode_arp(p, c, k);
+	case ETH_TYPE_VLAN:
+	case ETH_TYPE_QINQ:
+	case ETH_TYPE_QINQ_9100:
+		return decode_vlan(p, c, ethertype, k);
+	default:
+		decode_set_payload(p, &c);
+		return DECODE_OK;
+	}
+}
+
+enum decode_result decode_ipproto(struct pkt *p, struct cursor c, uint8_t proto,
+				  struct decode_counters *k)
+{
+	switch (proto) {
+	case IP_PROTO_TCP:
+		return decode_tcp(p, c, k);
+	case IP_PROTO_UDP:
+		return decode_udp(p, c, k);
+	case IP_PROTO_ICMP:
+		return decode_icmp(p, c, k);
+	case IP_PROTO_ICMPV6:
+		return decode_icmpv6(p, c, k);
+	default:
+		decode_set_payload(p, &c);
+		return DECODE_OK;
+	}
+}

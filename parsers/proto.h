@@ -1,0 +1,59 @@
+/* proto.h: protocol numbers the decoders dispatch on.
+ *
+ * Prefixed ETH_TYPE_ / IP_PROTO_ / ARPHRD_NUM_ / NULL_AF_ so they never clash
+ * with the ETHERTYPE_ / IPPROTO_ / AF_ macros of system headers. */
+#ifndef PKTD_PROTO_H
+#define PKTD_PROTO_H
+
+/* IEEE 802 EtherTypes (IANA ieee-802-numbers). */
+enum {
+	ETH_TYPE_MIN = 0x0600, /* below: an 802.3 length field */
+	ETH_TYPE_IPV4 = 0x0800,
+	ETH_TYPE_ARP = 0x0806,
+	ETH_TYPE_RARP = 0x8035,
+	ETH_TYPE_VLAN = 0x8100,      /* 802.1Q C-tag */
+	ETH_TYPE_QINQ = 0x88a8,      /* 802.1ad S-tag */
+	ETH_TYPE_QINQ_9100 = 0x9100, /* pre-standard QinQ */
+	ETH_TYPE_IPV6 = 0x86dd,
+};
+
+/* IP protocol / IPv6 next-header numbers (IANA protocol-numbers). */
+enum {
+	IP_PROTO_HOPOPTS = 0,
+	IP_PROTO_ICMP = 1,
+	IP_PROTO_TCP = 6,
+	IP_PROTO_UDP = 17,
+	IP_PROTO_ROUTING = 43,
+	IP_PROTO_FRAGMENT = 44,
+	IP_PROTO_AH = 51,
+	IP_PROTO_ICMPV6 = 58,
+	IP_PROTO_NONE = 59,
+	IP_PROTO_DSTOPTS = 60,
+};
+
+/* Linux ARPHRD_ values seen in SLL/SLL2 headers. */
+enum {
+	ARPHRD_NUM_ETHER = 1,
+	ARPHRD_NUM_NETLINK = 824, /* protocol is a netlink family, not an EtherType */
+};
+
+/* Linux SLL protocol values below 0x0600 (not EtherTypes). */
+enum {
+	SLL_PROTO_802_3 = 0x0001, /* Novell 802.3 frames without 802.2 LLC */
+	SLL_PROTO_802_2 = 0x0004, /* 802.2 LLC follows */
+};
+
+/* Address families of the NULL/LOOP header (LINKTYPE_NULL in linktypes.html). */
+enum {
+	NULL_AF_INET = 2,
+	NULL_AF_INET6_LINUX = 10,
+	NULL_AF_INET6_BSD = 24, /* NetBSD, OpenBSD, BSD/OS */
+	NULL_AF_INET6_FREEBSD = 28,
+	NULL_AF_INET6_DARWIN = 30,
+};
+
+/* Nesting caps: deeper stacks are reported, never walked without bound. */
+#define DECODE_VLAN_MAX_DEPTH 8 /* tags walked; the 9th is EV_VLAN_TOO_DEEP */
+#define DECODE_IPV6_MAX_EXT 8   /* extension headers; the 9th is EV_IPV6_EXT_TOO_MANY */
+
+#endif

@@ -1,0 +1,37 @@
+/* vlan.c: IEEE 802.1Q / 802.1ad VLAN tags, stacked (IEEE 802.1Q-2018 clause 9).
+ *
+ * Each tag after its TPID is 4 bytes: TCI (PCP 3 bits, DEI 1, VID 12) and
+ * the next EtherType. The stack is walked in a loop (0x8100, 0x88a8 and the
+ * pre-standard 0x9100 all nest); the first PKT_MAX_VLANS tags are recorded
+ * outermost first, deeper ones only counted, and more than
+ * DECODE_VLAN_MAX_DEPTH tags is EV_VLAN_TOO_DEEP. */
+#include "decode.h"
+#include "proto.h"
+
+static inline bool vlan_is_tpid(uint16_t type)
+{
+	return type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ || type == ETH_TYPE_QINQ_9100;
+}
+
+enum decode_result decode_vlan(struct pkt *p, struct cursor c, uint16_t tpid, struct decode_counters *k)
+{
+	uint16_t tci, type;
+
+	for (;;) {
+		decode_set_payload(p, &c);
+		if (p->vlan_count >= DECODE_VLAN_MAX_DEPTH)
+			return decode_fail(p, k, EV_VLAN_TOO_DEEP, DECODE_INVALID);
+		if (!cursor_be16(&c, &tci) || !cursor_be16(&c, &type))
+			return decode_fail(p, k, EV_VLAN_TOO_SMALL, DECODE_TRUNCATED);
+		if (p->vlan_count < PKT_MAX_VLANS) {
+			p->vlan_tpid[p->vlan_count] = tpid;
+			p->vlan_id[p->vlan_count] = tci & 0x0fffu;
+		}
+		p->vlan_count++;
+		p->layers |= 1u << LAYER_VLAN;
+		p->ethertype = type;
+		if (!vlan_is_tpid(type))
+			return decode_ethertype(p, c, type, k);
+		tpid = type;
+	}
+}
