@@ -1,0 +1,38 @@
+/* source_reader.h: the format readers behind source.h (private to daemon/source*.c).
+ *
+ * source.c opens the input, peeks the magic and hands a FILE * that replays
+ * it to one reader. On success the reader owns the stream and closes it in
+ * its close function; on failure the caller still owns it. Every message a
+ * reader writes starts with the display name ("file.pcap: offset N: ...").
+ *
+ * `snaplen` is the caller's limit (0 = none): longer records are clipped,
+ * their data still starting at the first byte. */
+#ifndef PKTD_SOURCE_READER_H
+#define PKTD_SOURCE_READER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "source.h"
+
+/* Classic pcap, read through libpcap. */
+struct pcap_reader;
+
+struct pcap_reader *pcap_reader_open(FILE *fp, const char *name, uint32_t snaplen,
+				     char *err, size_t errlen);
+enum source_status pcap_reader_next(struct pcap_reader *r, struct source_record *rec,
+				    char *err, size_t errlen);
+uint64_t pcap_reader_offset(const struct pcap_reader *r); /* bytes consumed */
+void pcap_reader_close(struct pcap_reader *r);
+
+/* pcapng, read by our own code (libpcap 1.10 refuses mixed interfaces). */
+struct pcapng_reader;
+
+struct pcapng_reader *pcapng_reader_open(FILE *fp, const char *name, uint32_t snaplen,
+					 char *err, size_t errlen);
+enum source_status pcapng_reader_next(struct pcapng_reader *r, struct source_record *rec,
+				      char *err, size_t errlen);
+uint64_t pcapng_reader_offset(const struct pcapng_reader *r);
+void pcapng_reader_close(struct pcapng_reader *r);
+
+#endif
