@@ -4,7 +4,7 @@ CC       ?= gcc
 PYCONFIG := pkg-config python3-embed
 PKGS     := libpcap libevent libevent_pthreads
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -pthread -Iparsers -Idaemon \
+CFLAGS   += -DPKTD_VERSION=\"0.1.0\" -std=gnu11 -Wall -Wextra -Werror -pthread -Iparsers -Idaemon \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --cflags 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --libs 2>/dev/null) -lm -pthread
 

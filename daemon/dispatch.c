@@ -1,0 +1,108 @@
+/* dispatch.c: call plugins for the packets in the ring. */
+#include "dispatch.h"
+
+#include "clock.h"
+#include "pymod.h"
+
+void dispatch_init(struct dispatcher *d, struct ring *ring, struct plugin_host *host)
+{
+	d->ring = ring;
+	d->host = host;
+	d->next = atomic_load(&ring->tail);
+	d->packets = d->rounds = 0;
+}
+
+static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
+{
+	uint64_t bit = 1ull << p->index;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ring_slot *s = ring_at(r, first + i);
+		if (s->plugin_mask & bit)
+			pymod_packet_bind(pymod_batch_item(p->batch, k++), s);
+	}
+	p->matched += k;
+	if (k == 0)
+		return;
+	pymod_batch_set_len(p->batch, k);
+	PyObject *res = PyObject_CallOneArg(p->on_batch, p->batch);
+	pymod_epoch_end();
+	p->calls++;
+	p->dispatched += k;
+	if (!res)
+		plugin_error(h, p, "on_batch");
+	else
+		plugin_ok(p);
+	Py_XDECREF(res);
+	if (pymod_batch_reclaim(p->batch) < 0)
+		PyErr_Clear();
+}
+
+static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
+{
+	uint64_t bit = 1ull << p->index;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ring_slot *s = ring_at(r, first + i);
+		if (!(s->plugin_mask & bit))
+			continue;
+		p->matched++;
+		if (p->disabled) {
+			p->skipped_disabled++;
+			continue;
+		}
+		pymod_packet_bind(p->packet, s);
+		PyObject *res = PyObject_CallOneArg(p->on_packet, p->packet);
+		pymod_epoch_end();
+		p->calls++;
+		p->dispatched++;
+		if (!res)
+			plugin_error(h, p, "on_packet");
+		else
+			plugin_ok(p);
+		Py_XDECREF(res);
+		if (pymod_packet_reclaim(&p->packet) < 0)
+			PyErr_Clear();
+	}
+}
+
+uint32_t dispatch_run(struct dispatcher *d, uint32_t max)
+{
+	struct ring *r = d->ring;
+	uint64_t first = d->next;
+	uint64_t avail = ring_published(r) - first;
+	uint32_t n = avail < max ? (uint32_t)avail : max;
+	if (n > 0) {
+		for (unsigned i = 0; i < d->host->n; i++) {
+			struct plugin *p = &d->host->plugins[i];
+			if (p->disabled) {
+				uint64_t bit = 1ull << p->index;
+				for (uint32_t j = 0; j < n; j++)
+					if (ring_at(r, first + j)->plugin_mask & bit)
+						p->matched++, p->skipped_disabled++;
+				continue;
+			}
+			if (!p->on_batch && !p->on_packet)
+				continue;
+			pymod_set_current_plugin(p->name);
+			uint64_t t0 = clock_mono_ns();
+			if (p->on_batch)
+				run_batch_plugin(d->host, p, r, first, n);
+			else
+				run_packet_plugin(d->host, p, r, first, n);
+			p->time_ns += clock_mono_ns() - t0;
+		}
+		d->next = first + n;
+		d->packets += n;
+		d->rounds++;
+	}
+	/* Release what every plugin has seen; also retries slots held back
+	 * earlier by a full pin table. */
+	if (atomic_load_explicit(&r->tail, memory_order_relaxed) != d->next)
+		ring_release_to(r, d->next);
+	return n;
+}
+
+uint64_t dispatch_unreleased(struct dispatcher *d)
+{
+	return d->next - atomic_load(&d->ring->tail);
+}

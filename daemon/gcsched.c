@@ -1,0 +1,193 @@
+/* gcsched.c: the scheduled Python-GC policy and pause measurement. */
+#include "gcsched.h"
+
+#include <string.h>
+
+#include "clock.h"
+
+static struct gcsched *g_active; /* the one receiving gc.callbacks */
+
+const char *gcsched_mode_name(enum gc_mode m)
+{
+	return m == GC_SCHEDULED ? "scheduled" : m == GC_DEFAULT ? "default" : "off";
+}
+
+/* gc.callbacks entry: callback(phase, info) around every collection. */
+static PyObject *on_gc_event(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	(void)self;
+	struct gcsched *g = g_active;
+	if (!g || nargs != 2)
+		Py_RETURN_NONE;
+	const char *phase = PyUnicode_AsUTF8(args[0]);
+	if (!phase) {
+		PyErr_Clear();
+		Py_RETURN_NONE;
+	}
+	if (phase[0] == 's' && phase[1] == 't' && phase[2] == 'a') { /* "start" */
+		g->started_ns = clock_mono_ns();
+		Py_RETURN_NONE;
+	}
+	uint64_t pause = clock_mono_ns() - g->started_ns;
+	long gen = 2, collected = 0;
+	PyObject *v = PyDict_GetItemString(args[1], "generation"); /* borrowed */
+	if (v)
+		gen = PyLong_AsLong(v);
+	v = PyDict_GetItemString(args[1], "collected");
+	if (v)
+		collected = PyLong_AsLong(v);
+	if (PyErr_Occurred())
+		PyErr_Clear();
+	if (gen < 0 || gen > 2)
+		gen = 2;
+	hist_record(&g->pauses[gen], pause);
+	g->collected[gen] += (uint64_t)(collected > 0 ? collected : 0);
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef gc_event_def = { "pktd_gc_event", (PyCFunction)(void (*)(void))on_gc_event, METH_FASTCALL,
+				    "pktd: times every collection" };
+
+static PyObject *gc_call(const char *name)
+{
+	PyObject *gc = PyImport_ImportModule("gc");
+	if (!gc)
+		return NULL;
+	PyObject *r = PyObject_CallMethod(gc, name, NULL);
+	Py_DECREF(gc);
+	return r;
+}
+
+int gcsched_start(struct gcsched *g, const struct config *c)
+{
+	memset(g, 0, sizeof(*g));
+	g->mode = c->gc_mode;
+	g->full_interval_ns = (uint64_t)(c->gc_full_interval * 1e9);
+	g->young_interval_ns = (uint64_t)(c->gc_young_interval * 1e9);
+	g->young_min = c->gc_young_min;
+	PyObject *gc = PyImport_ImportModule("gc");
+	if (!gc)
+		return -1;
+	g->collect = PyObject_GetAttrString(gc, "collect");
+	g->get_count = PyObject_GetAttrString(gc, "get_count");
+	PyObject *callbacks = PyObject_GetAttrString(gc, "callbacks");
+	Py_DECREF(gc);
+	if (!g->collect || !g->get_count || !callbacks) {
+		Py_XDECREF(callbacks);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++)
+		if (!(g->gen_arg[i] = PyLong_FromLong(i)))
+			return -1;
+	g->callback = PyCFunction_New(&gc_event_def, NULL);
+	int rc = g->callback ? PyList_Append(callbacks, g->callback) : -1;
+	Py_DECREF(callbacks);
+	if (rc < 0)
+		return -1;
+	g_active = g;
+
+	PyObject *r = NULL;
+	switch (g->mode) {
+	case GC_SCHEDULED:
+		/* Everything alive after setup is long-lived: collect once,
+		 * then freeze it so later full collections skip it. */
+		if (gcsched_collect(g, 2) < 0 || !(r = gc_call("freeze")))
+			return -1;
+		Py_DECREF(r);
+		if (!(r = gc_call("get_freeze_count")))
+			return -1;
+		g->frozen = PyLong_AsUnsignedLongLong(r);
+		Py_DECREF(r);
+		__attribute__((fallthrough)); /* automatic collection off too */
+	case GC_OFF:
+		if (!(r = gc_call("disable")))
+			return -1;
+		Py_DECREF(r);
+		break;
+	case GC_DEFAULT:
+		break;
+	}
+	g->last_young_ns = g->last_full_ns = clock_mono_ns();
+	return 0;
+}
+
+int gcsched_collect(struct gcsched *g, int generation)
+{
+	/* PyGC_Collect() does nothing while automatic GC is disabled;
+	 * gc.collect(n) always runs. */
+	PyObject *r = PyObject_CallOneArg(g->collect, g->gen_arg[generation]);
+	if (!r)
+		return -1;
+	Py_DECREF(r);
+	g->scheduled[generation]++;
+	return 0;
+}
+
+static long young_count(struct gcsched *g)
+{
+	PyObject *t = PyObject_CallNoArgs(g->get_count);
+	long n = -1;
+	if (t && PyTuple_Check(t) && PyTuple_GET_SIZE(t) > 0)
+		n = PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
+	Py_XDECREF(t);
+	if (PyErr_Occurred()) {
+		PyErr_Clear();
+		n = -1;
+	}
+	return n;
+}
+
+void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
+{
+	if (g->mode != GC_SCHEDULED)
+		return;
+	if (now - g->last_full_ns >= g->full_interval_ns) {
+		g->last_full_ns = g->last_young_ns = now;
+		g->youngs_since_middle = 0;
+		if (gcsched_collect(g, 2) < 0)
+			PyErr_Print();
+		return;
+	}
+	if (!idle && now - g->last_young_ns < g->young_interval_ns)
+		return;
+	g->last_young_ns = now;
+	long n = young_count(g);
+	if (n <= 0 || (!idle && n < (long)g->young_min))
+		return;
+	int gen = 0;
+	if (++g->youngs_since_middle >= 10) {
+		gen = 1;
+		g->youngs_since_middle = 0;
+	}
+	if (gcsched_collect(g, gen) < 0)
+		PyErr_Print();
+}
+
+void gcsched_finish(struct gcsched *g)
+{
+	if (g->mode != GC_OFF && g->collect && gcsched_collect(g, 2) < 0)
+		PyErr_Print();
+}
+
+void gcsched_free(struct gcsched *g)
+{
+	if (g_active == g)
+		g_active = NULL;
+	if (g->callback) {
+		PyObject *gc = PyImport_ImportModule("gc");
+		PyObject *callbacks = gc ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+		if (callbacks) {
+			Py_ssize_t i = PySequence_Index(callbacks, g->callback);
+			if (i >= 0)
+				PySequence_DelItem(callbacks, i);
+		}
+		PyErr_Clear();
+		Py_XDECREF(callbacks);
+		Py_XDECREF(gc);
+	}
+	Py_CLEAR(g->callback);
+	Py_CLEAR(g->collect);
+	Py_CLEAR(g->get_count);
+	for (int i = 0; i < 3; i++)
+		Py_CLEAR(g->gen_arg[i]);
+}

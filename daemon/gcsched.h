@@ -1,0 +1,47 @@
+/* gcsched.h: when Python's cyclic GC runs, and how long each pause was.
+ *
+ * --gc=scheduled: after every plugin's setup, collect everything and
+ * gc.freeze() it (start-up objects are never scanned again), then turn
+ * automatic collection off. gcsched_poll() runs young collections when
+ * the ring runs empty or after a budget of dispatch time, a middle one
+ * every tenth young one, and a full one at the configured interval (and
+ * at exit), so cyclic garbage is reclaimed, not leaked.
+ * --gc=default keeps Python's thresholds; --gc=off never collects.
+ * Every collection, whoever started it, is timed through gc.callbacks. */
+#ifndef PKTD_GCSCHED_H
+#define PKTD_GCSCHED_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hist.h"
+
+struct gcsched {
+	enum gc_mode mode;
+	uint64_t full_interval_ns, young_interval_ns;
+	uint32_t young_min;
+	uint64_t last_young_ns, last_full_ns;
+	unsigned youngs_since_middle;
+	PyObject *collect, *get_count, *callback;
+	PyObject *gen_arg[3];
+	uint64_t started_ns; /* of the collection in progress */
+	struct hist pauses[3];
+	uint64_t collected[3];   /* unreachable objects found */
+	uint64_t scheduled[3];   /* collections pktd asked for */
+	uint64_t frozen;         /* objects moved to the permanent generation */
+};
+
+int gcsched_start(struct gcsched *g, const struct config *c);
+/* Call between dispatch rounds; idle = the ring ran empty. */
+void gcsched_poll(struct gcsched *g, uint64_t now_ns, bool idle);
+/* Force a collection of `generation` now (exit, tests). */
+int gcsched_collect(struct gcsched *g, int generation);
+/* Full collection at exit (not with --gc=off). */
+void gcsched_finish(struct gcsched *g);
+void gcsched_free(struct gcsched *g);
+const char *gcsched_mode_name(enum gc_mode m);
+
+#endif

@@ -1,0 +1,123 @@
+/* main.c: pktd entry point: options, set-up in order, run, tear down in
+ * reverse order, report. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "pktd.h"
+#include "pymod.h"
+
+/* sys.getallocatedblocks() in C; exported by libpython but declared only
+ * in its internal headers. */
+PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
+
+enum { EXIT_INPUT_ERROR = 1, EXIT_SETUP_ERROR = 2 };
+
+/* An isolated interpreter: no environment variables, no user site, and
+ * no Python signal handlers, so libevent owns SIGINT/SIGTERM. */
+static int python_start(void)
+{
+	if (pymod_register() < 0)
+		return -1;
+	PyConfig config;
+	PyConfig_InitIsolatedConfig(&config);
+	config.install_signal_handlers = 0;
+	config.parse_argv = 0;
+	config.site_import = 1;
+	wchar_t *argv[] = { L"pktd" };
+	PyStatus st = PyConfig_SetArgv(&config, 1, argv);
+	if (!PyStatus_Exception(st))
+		st = Py_InitializeFromConfig(&config);
+	PyConfig_Clear(&config);
+	if (PyStatus_Exception(st)) {
+		fprintf(stderr, "pktd: cannot start Python: %s\n", st.err_msg ? st.err_msg : "unknown error");
+		return -1;
+	}
+	if (pymod_init() < 0) {
+		PyErr_Print();
+		return -1;
+	}
+	return 0;
+}
+
+static void python_flush_stdio(void)
+{
+	PyObject *r;
+	PyObject *out = PySys_GetObject("stdout"), *err = PySys_GetObject("stderr");
+	if (out && (r = PyObject_CallMethod(out, "flush", NULL)))
+		Py_DECREF(r);
+	if (err && (r = PyObject_CallMethod(err, "flush", NULL)))
+		Py_DECREF(r);
+	PyErr_Clear();
+}
+
+int main(int argc, char **argv)
+{
+	static struct pktd d;
+	char err[512];
+	config_defaults(&d.cfg);
+	int rc = config_parse_args(&d.cfg, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : EXIT_SETUP_ERROR;
+	signal(SIGPIPE, SIG_IGN);
+
+	if (output_open(&d.out, d.cfg.output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pktd: %s\n", err);
+		return EXIT_SETUP_ERROR;
+	}
+	if (ring_init(&d.ring, d.cfg.ring_packets, d.cfg.ring_bytes, 1024) < 0) {
+		fprintf(stderr, "pktd: cannot allocate the ring (%u slots, %llu bytes): %s\n", d.cfg.ring_packets,
+			(unsigned long long)d.cfg.ring_bytes, strerror(errno));
+		return EXIT_SETUP_ERROR;
+	}
+	if (python_start() < 0)
+		return EXIT_SETUP_ERROR;
+	pymod_set_output(&d.out);
+	if (plugins_load(&d.host, d.cfg.plugins, d.cfg.nplugins, d.cfg.batch, d.cfg.max_plugin_errors,
+			 d.cfg.snaplen) < 0 ||
+	    plugins_setup(&d.host, d.cfg.output) < 0) {
+		fflush(stdout);
+		return EXIT_SETUP_ERROR;
+	}
+	if (gcsched_start(&d.gc, &d.cfg) < 0) {
+		PyErr_Print();
+		return EXIT_SETUP_ERROR;
+	}
+	d.py_blocks_start = _Py_GetAllocatedBlocks();
+	capture_init(&d.capture, d.cfg.inputs, d.cfg.ninputs, d.cfg.snaplen, &d.ring, &d.host);
+	dispatch_init(&d.dispatch, &d.ring, &d.host);
+
+	d.started_ns = clock_mono_ns();
+	if (loop_run(&d) < 0) {
+		fprintf(stderr, "pktd: event loop failed\n");
+		return EXIT_SETUP_ERROR;
+	}
+	d.finished_ns = clock_mono_ns();
+	capture_close(&d.capture);
+
+	/* Records first, then whatever plugins print at teardown. */
+	output_flush(&d.out);
+	plugins_teardown(&d.host);
+	python_flush_stdio();
+	gcsched_finish(&d.gc);
+	d.py_blocks_end = _Py_GetAllocatedBlocks();
+	if (output_flush(&d.out) != 0)
+		fprintf(stderr, "pktd: writing output: %s\n", strerror(errno));
+
+	if (!d.cfg.quiet)
+		stats_print_summary(&d, stderr);
+	int stats_rc = d.cfg.stats_json ? stats_write_json(&d, d.cfg.stats_json) : 0;
+
+	gcsched_free(&d.gc);
+	plugins_free(&d.host);
+	pymod_fini();
+	if (Py_FinalizeEx() < 0)
+		fprintf(stderr, "pktd: Python finalization reported an error\n");
+	ring_free(&d.ring);
+	output_close(&d.out);
+	if (d.capture.input_errors)
+		return EXIT_INPUT_ERROR;
+	return stats_rc < 0 ? EXIT_INPUT_ERROR : 0;
+}

@@ -1,0 +1,34 @@
+/* output.h: JSON-lines output for pktd.emit(), written from C. */
+#ifndef PKTD_OUTPUT_H
+#define PKTD_OUTPUT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct output {
+	FILE *fp;
+	char *path; /* NULL for stdout */
+	char *buf;  /* line being built; grows rarely, never shrinks */
+	size_t len, cap;
+	uint64_t records;
+	uint64_t bytes;
+	uint64_t errors;
+};
+
+/* path NULL or "-" means stdout. Returns -1 with a message in err. */
+int output_open(struct output *o, const char *path, char *err, size_t errlen);
+/* Encode `record` as one JSON line. Returns -1 with a Python exception
+ * set when the object cannot be encoded. */
+int output_write_json(struct output *o, PyObject *record);
+int output_flush(struct output *o);
+/* Reopen the same path (log rotation). */
+int output_reopen(struct output *o, char *err, size_t errlen);
+void output_close(struct output *o);
+
+/* JSON-escape `s` into the output's line buffer (for C-side writers). */
+int output_json_string(struct output *o, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,44 @@
+/* pktd.h: the daemon's top-level state, shared by main, loop and stats. */
+#ifndef PKTD_PKTD_H
+#define PKTD_PKTD_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "config.h"
+#include "dispatch.h"
+#include "gcsched.h"
+#include "output.h"
+#include "plugin.h"
+#include "ring.h"
+
+struct pktd {
+	struct config cfg;
+	struct ring ring;
+	struct plugin_host host;
+	struct capture capture;
+	struct dispatcher dispatch;
+	struct gcsched gc;
+	struct output out;
+
+	struct event_base *base;
+	struct event *pump, *tick, *sig_int, *sig_term;
+	bool stopping;     /* a signal asked us to stop reading */
+	int signals_seen;
+	bool capture_done;
+	uint64_t started_ns, finished_ns;
+	int64_t py_blocks_start, py_blocks_end;
+	uint64_t idle_rounds;
+	uint64_t ticks;
+};
+
+/* Run the loop until every input is read and dispatched, or a signal. */
+int loop_run(struct pktd *d);
+
+/* Final statistics: one screen on stderr, and JSON to a file. */
+void stats_print_summary(const struct pktd *d, FILE *f);
+int stats_write_json(const struct pktd *d, const char *path);
+
+#endif

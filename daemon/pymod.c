@@ -1,0 +1,787 @@
+/* pymod.c: the `pktd` module: reused Packet, View and Batch objects.
+ *
+ * Lifetime contract (docs/plugins.md): a packet object and its views are
+ * valid during the callback that received them. They carry the epoch they
+ * were bound in; pymod_epoch_end() advances the global epoch, after which
+ * every read raises pktd.ViewError. Buffer exports taken during the
+ * callback stay valid and keep showing that packet's bytes: they count on
+ * the frame header in the ring arena, and the ring never reuses a frame
+ * whose count is non-zero. */
+#include "pymod.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "events.h"
+#include "output.h"
+#include "packet.h"
+
+#define INT_CACHE 65536
+#define ADDR_CACHE 4096
+
+struct pymod_counters pymod_counters;
+
+static uint64_t g_epoch = 1;
+static PyObject *g_ints[INT_CACHE];
+static PyObject *g_event_names[EV_COUNT];
+static PyObject *g_layer_names[LAYER_COUNT];
+static PyObject *g_layer_tuples[1u << LAYER_COUNT];
+static PyObject *g_view_error;
+static struct output *g_output;
+static const char *g_plugin_name = "pktd";
+
+struct addr_entry {
+	uint8_t key[17]; /* kind (4, 6, or 'm' for MAC) + address */
+	PyObject *str;
+};
+static struct addr_entry g_addr[ADDR_CACHE];
+
+static inline PyObject *int_cached(uint64_t v)
+{
+	if (v < INT_CACHE)
+		return Py_NewRef(g_ints[v]);
+	return PyLong_FromUnsignedLongLong(v);
+}
+
+/* Text form of an address, from a small direct-mapped cache: a packet
+ * stream repeats the same few addresses, so formatting is rare. */
+static PyObject *addr_str(uint8_t kind, const uint8_t *a, unsigned n)
+{
+	uint32_t h = 2166136261u ^ kind;
+	for (unsigned i = 0; i < n; i++)
+		h = (h ^ a[i]) * 16777619u;
+	struct addr_entry *e = &g_addr[(h ^ (h >> 15)) & (ADDR_CACHE - 1)];
+	if (e->str && e->key[0] == kind && memcmp(e->key + 1, a, n) == 0)
+		return Py_NewRef(e->str);
+	char text[INET6_ADDRSTRLEN + 1];
+	if (kind == 'm') {
+		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+	} else if (!inet_ntop(kind == 4 ? AF_INET : AF_INET6, a, text, sizeof(text))) {
+		Py_RETURN_NONE;
+	}
+	PyObject *s = PyUnicode_FromString(text);
+	if (!s)
+		return NULL;
+	Py_XSETREF(e->str, Py_NewRef(s));
+	e->key[0] = kind;
+	memcpy(e->key + 1, a, n);
+	return s;
+}
+
+static PyObject *stale_error(void)
+{
+	pymod_counters.stale_uses++;
+	PyErr_SetString(g_view_error,
+			"packet or view used after its callback returned; copy with bytes() to keep data");
+	return NULL;
+}
+
+/* ---- View ------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	const uint8_t *buf;
+	Py_ssize_t len;
+	uint64_t epoch;
+	struct ring_frame *frame;
+} ViewObject;
+
+static PyTypeObject View_Type;
+
+static ViewObject *view_alloc(void)
+{
+	ViewObject *v = PyObject_New(ViewObject, &View_Type);
+	if (v) {
+		v->buf = NULL;
+		v->len = 0;
+		v->epoch = 0;
+		v->frame = NULL;
+	}
+	return v;
+}
+
+#define VIEW_CHECK(v, fail)                         \
+	do {                                        \
+		if ((v)->epoch != g_epoch) {        \
+			stale_error();              \
+			return fail;                \
+		}                                   \
+	} while (0)
+
+static Py_ssize_t view_length(ViewObject *v)
+{
+	VIEW_CHECK(v, -1);
+	return v->len;
+}
+
+static PyObject *view_item(ViewObject *v, Py_ssize_t i)
+{
+	VIEW_CHECK(v, NULL);
+	if (i < 0)
+		i += v->len;
+	if (i < 0 || i >= v->len) {
+		PyErr_SetString(PyExc_IndexError, "view index out of range");
+		return NULL;
+	}
+	return Py_NewRef(g_ints[v->buf[i]]);
+}
+
+static PyObject *view_subscript(ViewObject *v, PyObject *key)
+{
+	VIEW_CHECK(v, NULL);
+	if (PyIndex_Check(key)) {
+		Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+		if (i == -1 && PyErr_Occurred())
+			return NULL;
+		return view_item(v, i);
+	}
+	if (!PySlice_Check(key)) {
+		PyErr_SetString(PyExc_TypeError, "view indices must be integers or slices");
+		return NULL;
+	}
+	Py_ssize_t start, stop, step;
+	if (PySlice_Unpack(key, &start, &stop, &step) < 0)
+		return NULL;
+	Py_ssize_t n = PySlice_AdjustIndices(v->len, &start, &stop, step);
+	if (step != 1) {
+		/* Strided slices are rare: copy them. */
+		PyObject *b = PyBytes_FromStringAndSize(NULL, n);
+		if (!b)
+			return NULL;
+		char *w = PyBytes_AS_STRING(b);
+		for (Py_ssize_t i = 0, j = start; i < n; i++, j += step)
+			w[i] = (char)v->buf[j];
+		return b;
+	}
+	ViewObject *s = view_alloc();
+	if (!s)
+		return NULL;
+	s->buf = v->buf + start;
+	s->len = n;
+	s->epoch = v->epoch;
+	s->frame = v->frame;
+	return (PyObject *)s;
+}
+
+static int view_getbuffer(ViewObject *v, Py_buffer *view, int flags)
+{
+	if (v->epoch != g_epoch) {
+		stale_error();
+		view->obj = NULL;
+		return -1;
+	}
+	if (PyBuffer_FillInfo(view, (PyObject *)v, (void *)v->buf, v->len, 1, flags) < 0)
+		return -1;
+	view->internal = v->frame;
+	if (v->frame)
+		atomic_fetch_add_explicit(&v->frame->exports, 1, memory_order_acq_rel);
+	return 0;
+}
+
+static void view_releasebuffer(ViewObject *v, Py_buffer *view)
+{
+	(void)v;
+	struct ring_frame *f = view->internal;
+	if (f)
+		atomic_fetch_sub_explicit(&f->exports, 1, memory_order_acq_rel);
+}
+
+static PyObject *view_tobytes(ViewObject *v, PyObject *unused)
+{
+	(void)unused;
+	VIEW_CHECK(v, NULL);
+	return PyBytes_FromStringAndSize((const char *)v->buf, v->len);
+}
+
+static PyObject *view_hex(ViewObject *v, PyObject *unused)
+{
+	(void)unused;
+	VIEW_CHECK(v, NULL);
+	static const char hex[] = "0123456789abcdef";
+	PyObject *s = PyUnicode_New(v->len * 2, 127);
+	if (!s)
+		return NULL;
+	Py_UCS1 *w = PyUnicode_1BYTE_DATA(s);
+	for (Py_ssize_t i = 0; i < v->len; i++) {
+		w[2 * i] = (Py_UCS1)hex[v->buf[i] >> 4];
+		w[2 * i + 1] = (Py_UCS1)hex[v->buf[i] & 15];
+	}
+	return s;
+}
+
+static PyObject *view_richcompare(ViewObject *v, PyObject *other, int op)
+{
+	if (op != Py_EQ && op != Py_NE)
+		Py_RETURN_NOTIMPLEMENTED;
+	VIEW_CHECK(v, NULL);
+	Py_buffer b;
+	if (PyObject_GetBuffer(other, &b, PyBUF_SIMPLE) < 0) {
+		PyErr_Clear();
+		Py_RETURN_NOTIMPLEMENTED;
+	}
+	int eq = b.len == v->len && memcmp(b.buf, v->buf, (size_t)v->len) == 0;
+	PyBuffer_Release(&b);
+	return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static PyObject *view_repr(ViewObject *v)
+{
+	if (v->epoch != g_epoch)
+		return PyUnicode_FromString("<pktd.View (released)>");
+	return PyUnicode_FromFormat("<pktd.View len=%zd>", v->len);
+}
+
+static PyMethodDef view_methods[] = {
+	{ "tobytes", (PyCFunction)view_tobytes, METH_NOARGS, "Copy the bytes out (valid forever)." },
+	{ "hex", (PyCFunction)view_hex, METH_NOARGS, "The bytes as a hex string." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PySequenceMethods view_as_sequence = {
+	.sq_length = (lenfunc)view_length,
+	.sq_item = (ssizeargfunc)view_item,
+};
+static PyMappingMethods view_as_mapping = {
+	.mp_length = (lenfunc)view_length,
+	.mp_subscript = (binaryfunc)view_subscript,
+};
+static PyBufferProcs view_as_buffer = {
+	.bf_getbuffer = (getbufferproc)view_getbuffer,
+	.bf_releasebuffer = (releasebufferproc)view_releasebuffer,
+};
+
+static PyTypeObject View_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "pktd.View",
+	.tp_doc = "Zero-copy read-only bytes of a packet, valid during its callback.",
+	.tp_basicsize = sizeof(ViewObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)PyObject_Del,
+	.tp_repr = (reprfunc)view_repr,
+	.tp_as_sequence = &view_as_sequence,
+	.tp_as_mapping = &view_as_mapping,
+	.tp_as_buffer = &view_as_buffer,
+	.tp_richcompare = (richcmpfunc)view_richcompare,
+	.tp_methods = view_methods,
+};
+
+/* ---- Packet ---------------------------------------------------------- */
+
+typedef struct {
+	PyObject_HEAD
+	const struct pkt *p;
+	uint64_t epoch;
+	ViewObject *payload;
+	ViewObject *raw;
+} PacketObject;
+
+static PyTypeObject Packet_Type;
+
+static void packet_dealloc(PacketObject *pk)
+{
+	Py_XDECREF(pk->payload);
+	Py_XDECREF(pk->raw);
+	PyObject_Del(pk);
+}
+
+PyObject *pymod_packet_new(void)
+{
+	PacketObject *pk = PyObject_New(PacketObject, &Packet_Type);
+	if (!pk)
+		return NULL;
+	pk->p = NULL;
+	pk->epoch = 0;
+	pk->payload = view_alloc();
+	pk->raw = view_alloc();
+	if (!pk->payload || !pk->raw) {
+		Py_DECREF(pk);
+		return NULL;
+	}
+	return (PyObject *)pk;
+}
+
+void pymod_packet_bind(PyObject *obj, struct ring_slot *slot)
+{
+	PacketObject *pk = (PacketObject *)obj;
+	const struct pkt *p = &slot->pkt;
+	pk->p = p;
+	pk->epoch = g_epoch;
+	ViewObject *v = pk->payload;
+	v->buf = p->data + p->payload_off;
+	v->len = p->payload_len;
+	v->epoch = g_epoch;
+	v->frame = slot->frame;
+	v = pk->raw;
+	v->buf = p->data;
+	v->len = p->caplen;
+	v->epoch = g_epoch;
+	v->frame = slot->frame;
+}
+
+void pymod_epoch_end(void)
+{
+	g_epoch++;
+}
+
+static int view_reclaim(ViewObject **vp)
+{
+	if (Py_REFCNT(*vp) == 1)
+		return 0;
+	ViewObject *fresh = view_alloc();
+	if (!fresh)
+		return -1;
+	Py_SETREF(*vp, fresh);
+	pymod_counters.views_retained++;
+	return 1;
+}
+
+int pymod_packet_reclaim(PyObject **obj)
+{
+	PacketObject *pk = (PacketObject *)*obj;
+	if (Py_REFCNT(pk) > 1) {
+		PyObject *fresh = pymod_packet_new();
+		if (!fresh)
+			return -1;
+		Py_SETREF(*obj, fresh);
+		pymod_counters.packets_retained++;
+		return 1;
+	}
+	int a = view_reclaim(&pk->payload);
+	int b = view_reclaim(&pk->raw);
+	return (a < 0 || b < 0) ? -1 : (a || b);
+}
+
+#define PK_CHECK(pk)                    \
+	do {                            \
+		if ((pk)->epoch != g_epoch) \
+			return stale_error(); \
+	} while (0)
+
+#define PK_GETTER(name, cond, expr)                                   \
+	static PyObject *pk_##name(PacketObject *pk, void *closure)   \
+	{                                                             \
+		(void)closure;                                        \
+		PK_CHECK(pk);                                         \
+		const struct pkt *p = pk->p;                          \
+		(void)p;                                              \
+		if (!(cond))                                          \
+			Py_RETURN_NONE;                               \
+		return expr;                                          \
+	}
+
+#define HAS(l) PKT_HAS(p, l)
+#define HAS_PORTS (HAS(LAYER_TCP) || HAS(LAYER_UDP))
+#define HAS_IP (HAS(LAYER_IPV4) || HAS(LAYER_IPV6))
+#define HAS_ICMP (HAS(LAYER_ICMP) || HAS(LAYER_ICMPV6))
+
+PK_GETTER(frame, 1, int_cached(p->frame_no))
+PK_GETTER(ts, 1, PyFloat_FromDouble((double)p->ts_ns / 1e9))
+PK_GETTER(ts_ns, 1, PyLong_FromUnsignedLongLong(p->ts_ns))
+PK_GETTER(caplen, 1, int_cached(p->caplen))
+PK_GETTER(wirelen, 1, int_cached(p->wirelen))
+PK_GETTER(linktype, 1, int_cached(p->linktype))
+PK_GETTER(ifindex, 1, int_cached(p->ifindex))
+PK_GETTER(eth_src, HAS(LAYER_ETH), addr_str('m', p->data + p->eth_off + 6, 6))
+PK_GETTER(eth_dst, HAS(LAYER_ETH), addr_str('m', p->data + p->eth_off, 6))
+PK_GETTER(vlan, p->vlan_count > 0, int_cached(p->vlan_id[0]))
+PK_GETTER(ethertype, p->ethertype != 0, int_cached(p->ethertype))
+PK_GETTER(ip_version, HAS_IP, int_cached(p->ip_version))
+PK_GETTER(src, HAS_IP,
+	  p->ip_version == 4 ? addr_str(4, p->data + p->l3_off + 12, 4) : addr_str(6, p->data + p->l3_off + 8, 16))
+PK_GETTER(dst, HAS_IP,
+	  p->ip_version == 4 ? addr_str(4, p->data + p->l3_off + 16, 4) : addr_str(6, p->data + p->l3_off + 24, 16))
+PK_GETTER(proto, HAS_IP, int_cached(p->proto))
+PK_GETTER(ip6_nxt, HAS(LAYER_IPV6), int_cached(p->ip6_nxt))
+PK_GETTER(ttl, HAS_IP, int_cached(p->ttl))
+PK_GETTER(frag_offset, HAS_IP, int_cached(p->frag_offset))
+PK_GETTER(more_fragments, HAS_IP, PyBool_FromLong(p->frag_mf))
+PK_GETTER(is_fragment, 1, PyBool_FromLong(p->flags & PKT_FLAG_FRAGMENT))
+PK_GETTER(sport, HAS_PORTS, int_cached(p->sport))
+PK_GETTER(dport, HAS_PORTS, int_cached(p->dport))
+PK_GETTER(tcp_flags, HAS(LAYER_TCP), int_cached(p->tcp_flags))
+PK_GETTER(seq, HAS(LAYER_TCP), int_cached(p->seq))
+PK_GETTER(ack, HAS(LAYER_TCP), int_cached(p->ack))
+PK_GETTER(tcp_window, HAS(LAYER_TCP), int_cached(p->tcp_window))
+PK_GETTER(icmp_type, HAS_ICMP, int_cached(p->icmp_type))
+PK_GETTER(icmp_code, HAS_ICMP, int_cached(p->icmp_code))
+PK_GETTER(arp_op, HAS(LAYER_ARP), int_cached(p->arp_op))
+PK_GETTER(error, p->error != 0 && p->error < EV_COUNT, Py_NewRef(g_event_names[p->error]))
+PK_GETTER(truncated, 1, PyBool_FromLong(p->flags & PKT_FLAG_TRUNCATED))
+PK_GETTER(layers, 1, Py_NewRef(g_layer_tuples[p->layers & ((1u << LAYER_COUNT) - 1)]))
+PK_GETTER(payload, 1, Py_NewRef((PyObject *)pk->payload))
+PK_GETTER(payload_len, 1, int_cached(p->payload_len))
+PK_GETTER(raw, 1, Py_NewRef((PyObject *)pk->raw))
+
+static PyObject *pk_vlan_tags(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	const struct pkt *p = pk->p;
+	unsigned n = p->vlan_count < PKT_MAX_VLANS ? p->vlan_count : PKT_MAX_VLANS;
+	PyObject *t = PyTuple_New(n);
+	for (unsigned i = 0; t && i < n; i++) {
+		PyObject *pair = PyTuple_Pack(2, g_ints[p->vlan_tpid[i]], g_ints[p->vlan_id[i]]);
+		if (!pair) {
+			Py_CLEAR(t);
+			break;
+		}
+		PyTuple_SET_ITEM(t, i, pair);
+	}
+	return t;
+}
+
+#define GET(name, doc) { #name, (getter)pk_##name, NULL, doc, NULL }
+static PyGetSetDef packet_getset[] = {
+	GET(frame, "Frame number, 1-based across all inputs."),
+	GET(ts, "Capture time, float seconds since the epoch."),
+	GET(ts_ns, "Capture time, int nanoseconds since the epoch."),
+	GET(caplen, "Captured length."),
+	GET(wirelen, "Length on the wire."),
+	GET(linktype, "LINKTYPE_ number of the frame."),
+	GET(ifindex, "pcapng interface id (0 for pcap)."),
+	GET(eth_src, "Ethernet source MAC or None."),
+	GET(eth_dst, "Ethernet destination MAC or None."),
+	GET(vlan, "Outermost VLAN id or None."),
+	GET(vlan_tags, "Tuple of (tpid, vid) pairs, outermost first."),
+	GET(ethertype, "Ethertype after VLAN tags, or None."),
+	GET(ip_version, "4, 6 or None."),
+	GET(src, "IP source address as text, or None."),
+	GET(dst, "IP destination address as text, or None."),
+	GET(proto, "Upper-layer protocol number (after IPv6 extension headers)."),
+	GET(ip6_nxt, "Next-header field of the fixed IPv6 header."),
+	GET(ttl, "TTL or hop limit."),
+	GET(frag_offset, "IP fragment offset in bytes."),
+	GET(more_fragments, "IP more-fragments flag."),
+	GET(is_fragment, "True for an IPv4/IPv6 fragment."),
+	GET(sport, "TCP/UDP source port or None."),
+	GET(dport, "TCP/UDP destination port or None."),
+	GET(tcp_flags, "TCP flags (low 12 bits) or None."),
+	GET(seq, "TCP sequence number or None."),
+	GET(ack, "TCP acknowledgment number or None."),
+	GET(tcp_window, "TCP window or None."),
+	GET(icmp_type, "ICMP/ICMPv6 type or None."),
+	GET(icmp_code, "ICMP/ICMPv6 code or None."),
+	GET(arp_op, "ARP opcode or None."),
+	GET(error, "None, or the first decode problem, e.g. 'ipv4.too_small'."),
+	GET(truncated, "True when caplen is shorter than the headers declared."),
+	GET(layers, "Tuple of decoded layer names."),
+	GET(payload, "View of the bytes after the innermost decoded header."),
+	GET(payload_len, "Length of payload."),
+	GET(raw, "View of the whole captured frame."),
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyObject *packet_repr(PacketObject *pk)
+{
+	if (pk->epoch != g_epoch)
+		return PyUnicode_FromString("<pktd.Packet (released)>");
+	return PyUnicode_FromFormat("<pktd.Packet frame=%llu caplen=%u>", (unsigned long long)pk->p->frame_no,
+				    pk->p->caplen);
+}
+
+static PyTypeObject Packet_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "pktd.Packet",
+	.tp_doc = "A decoded packet, reused: valid during its callback only.",
+	.tp_basicsize = sizeof(PacketObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)packet_dealloc,
+	.tp_repr = (reprfunc)packet_repr,
+	.tp_getset = packet_getset,
+};
+
+/* ---- Batch ----------------------------------------------------------- */
+
+typedef struct BatchObject BatchObject;
+typedef struct {
+	PyObject_HEAD
+	BatchObject *batch; /* NULL once the batch is gone */
+	int owned;          /* holds a reference to batch */
+	uint32_t next;
+} BatchIterObject;
+
+struct BatchObject {
+	PyObject_HEAD
+	uint32_t len, cap;
+	PyObject **items;
+	/* One iterator reused by every `for p in pkts`; it points back at
+	 * the batch without a reference, so there is no cycle. */
+	BatchIterObject *iter;
+};
+
+static PyTypeObject Batch_Type, BatchIter_Type;
+
+static BatchIterObject *batchiter_new(BatchObject *b, int owned)
+{
+	BatchIterObject *it = PyObject_New(BatchIterObject, &BatchIter_Type);
+	if (it) {
+		it->batch = b;
+		it->owned = owned;
+		it->next = 0;
+		if (owned)
+			Py_INCREF(b);
+	}
+	return it;
+}
+
+static void batchiter_dealloc(BatchIterObject *it)
+{
+	if (it->owned)
+		Py_XDECREF(it->batch);
+	PyObject_Del(it);
+}
+
+static void batch_dealloc(BatchObject *b)
+{
+	for (uint32_t i = 0; i < b->cap; i++)
+		Py_XDECREF(b->items[i]);
+	PyMem_Free(b->items);
+	if (b->iter) {
+		b->iter->batch = NULL;
+		Py_DECREF(b->iter);
+	}
+	PyObject_Del(b);
+}
+
+PyObject *pymod_batch_new(uint32_t capacity)
+{
+	BatchObject *b = PyObject_New(BatchObject, &Batch_Type);
+	if (!b)
+		return NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->iter = NULL;
+	b->items = PyMem_Calloc(capacity, sizeof(PyObject *));
+	if (!b->items) {
+		Py_DECREF(b);
+		return PyErr_NoMemory();
+	}
+	b->cap = capacity;
+	for (uint32_t i = 0; i < capacity; i++) {
+		if (!(b->items[i] = pymod_packet_new())) {
+			Py_DECREF(b);
+			return NULL;
+		}
+	}
+	if (!(b->iter = batchiter_new(b, 0))) {
+		Py_DECREF(b);
+		return NULL;
+	}
+	return (PyObject *)b;
+}
+
+PyObject *pymod_batch_item(PyObject *batch, uint32_t i)
+{
+	return ((BatchObject *)batch)->items[i];
+}
+
+void pymod_batch_set_len(PyObject *batch, uint32_t n)
+{
+	((BatchObject *)batch)->len = n;
+}
+
+int pymod_batch_reclaim(PyObject *batch)
+{
+	BatchObject *b = (BatchObject *)batch;
+	int kept = 0;
+	for (uint32_t i = 0; i < b->len; i++) {
+		int r = pymod_packet_reclaim(&b->items[i]);
+		if (r < 0)
+			return -1;
+		kept |= r;
+	}
+	return kept;
+}
+
+static Py_ssize_t batch_length(BatchObject *b)
+{
+	return b->len;
+}
+
+static PyObject *batch_item(BatchObject *b, Py_ssize_t i)
+{
+	if (i < 0)
+		i += b->len;
+	if (i < 0 || i >= b->len) {
+		PyErr_SetString(PyExc_IndexError, "batch index out of range");
+		return NULL;
+	}
+	return Py_NewRef(b->items[i]);
+}
+
+static PyObject *batch_iter(BatchObject *b)
+{
+	if (Py_REFCNT(b->iter) == 1) {
+		b->iter->next = 0;
+		return Py_NewRef((PyObject *)b->iter);
+	}
+	return (PyObject *)batchiter_new(b, 1); /* the shared one is in use */
+}
+
+static PyObject *batchiter_next(BatchIterObject *it)
+{
+	BatchObject *b = it->batch;
+	if (!b || it->next >= b->len)
+		return NULL;
+	return Py_NewRef(b->items[it->next++]);
+}
+
+static PySequenceMethods batch_as_sequence = {
+	.sq_length = (lenfunc)batch_length,
+	.sq_item = (ssizeargfunc)batch_item,
+};
+
+static PyTypeObject Batch_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "pktd.Batch",
+	.tp_doc = "A reused sequence of reused packets, valid during on_batch().",
+	.tp_basicsize = sizeof(BatchObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)batch_dealloc,
+	.tp_as_sequence = &batch_as_sequence,
+	.tp_iter = (getiterfunc)batch_iter,
+};
+
+static PyTypeObject BatchIter_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "pktd.BatchIterator",
+	.tp_basicsize = sizeof(BatchIterObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)batchiter_dealloc,
+	.tp_iter = PyObject_SelfIter,
+	.tp_iternext = (iternextfunc)batchiter_next,
+};
+
+/* ---- module ------------------------------------------------------------ */
+
+void pymod_set_output(struct output *out)
+{
+	g_output = out;
+}
+
+void pymod_set_current_plugin(const char *name)
+{
+	g_plugin_name = name;
+}
+
+static PyObject *mod_emit(PyObject *self, PyObject *record)
+{
+	(void)self;
+	if (!g_output) {
+		PyErr_SetString(PyExc_RuntimeError, "pktd.emit: no output open");
+		return NULL;
+	}
+	if (output_write_json(g_output, record) < 0) {
+		pymod_counters.emit_errors++;
+		return NULL;
+	}
+	pymod_counters.emitted++;
+	Py_RETURN_NONE;
+}
+
+static PyObject *mod_log(PyObject *self, PyObject *msg)
+{
+	(void)self;
+	PyObject *s = PyObject_Str(msg);
+	if (!s)
+		return NULL;
+	const char *u = PyUnicode_AsUTF8(s);
+	if (!u) {
+		Py_DECREF(s);
+		return NULL;
+	}
+	if (g_output && g_output->fp == stdout)
+		fflush(stdout);
+	fprintf(stderr, "pktd: [%s] %s\n", g_plugin_name, u);
+	Py_DECREF(s);
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef mod_methods[] = {
+	{ "emit", mod_emit, METH_O, "emit(record): write a dict as one JSON line to -o FILE or stdout." },
+	{ "log", mod_log, METH_O, "log(msg): one line on stderr, prefixed with the plugin name." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef pktd_module = {
+	PyModuleDef_HEAD_INIT,
+	.m_name = "pktd",
+	.m_doc = "pktd host module: emit records, packet and view types.",
+	.m_size = -1,
+	.m_methods = mod_methods,
+};
+
+static PyObject *pyinit_pktd(void)
+{
+	if (PyType_Ready(&View_Type) < 0 || PyType_Ready(&Packet_Type) < 0 || PyType_Ready(&Batch_Type) < 0 ||
+	    PyType_Ready(&BatchIter_Type) < 0)
+		return NULL;
+	PyObject *m = PyModule_Create(&pktd_module);
+	if (!m)
+		return NULL;
+	g_view_error = PyErr_NewExceptionWithDoc("pktd.ViewError",
+						 "A packet, view or batch was used after its callback returned.",
+						 PyExc_ValueError, NULL);
+	if (!g_view_error || PyModule_AddObjectRef(m, "ViewError", g_view_error) < 0 ||
+	    PyModule_AddObjectRef(m, "Packet", (PyObject *)&Packet_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "View", (PyObject *)&View_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "Batch", (PyObject *)&Batch_Type) < 0 ||
+	    PyModule_AddStringConstant(m, "version", PKTD_VERSION) < 0) {
+		Py_DECREF(m);
+		return NULL;
+	}
+	return m;
+}
+
+int pymod_register(void)
+{
+	return PyImport_AppendInittab("pktd", pyinit_pktd);
+}
+
+static const char *const layer_names[LAYER_COUNT] = {
+	[LAYER_ETH] = "eth",   [LAYER_VLAN] = "vlan", [LAYER_ARP] = "arp",   [LAYER_SLL] = "sll",
+	[LAYER_SLL2] = "sll2", [LAYER_NULL] = "null", [LAYER_IPV4] = "ipv4", [LAYER_IPV6] = "ipv6",
+	[LAYER_TCP] = "tcp",   [LAYER_UDP] = "udp",   [LAYER_ICMP] = "icmp", [LAYER_ICMPV6] = "icmpv6",
+};
+
+int pymod_init(void)
+{
+	for (unsigned i = 0; i < INT_CACHE; i++)
+		if (!(g_ints[i] = PyLong_FromUnsignedLong(i)))
+			return -1;
+	for (unsigned i = 0; i < EV_COUNT; i++)
+		if (!(g_event_names[i] = PyUnicode_InternFromString(decode_event_name(i))))
+			return -1;
+	for (unsigned i = 0; i < LAYER_COUNT; i++)
+		if (!(g_layer_names[i] = PyUnicode_InternFromString(layer_names[i])))
+			return -1;
+	for (unsigned mask = 0; mask < (1u << LAYER_COUNT); mask++) {
+		PyObject *t = PyTuple_New(__builtin_popcount(mask));
+		if (!t)
+			return -1;
+		for (unsigned i = 0, j = 0; i < LAYER_COUNT; i++)
+			if (mask & (1u << i))
+				PyTuple_SET_ITEM(t, j++, Py_NewRef(g_layer_names[i]));
+		g_layer_tuples[mask] = t;
+	}
+	PyObject *m = PyImport_ImportModule("pktd");
+	if (!m)
+		return -1;
+	Py_DECREF(m);
+	return 0;
+}
+
+void pymod_fini(void)
+{
+	for (unsigned i = 0; i < INT_CACHE; i++)
+		Py_CLEAR(g_ints[i]);
+	for (unsigned i = 0; i < EV_COUNT; i++)
+		Py_CLEAR(g_event_names[i]);
+	for (unsigned i = 0; i < LAYER_COUNT; i++)
+		Py_CLEAR(g_layer_names[i]);
+	for (unsigned i = 0; i < (1u << LAYER_COUNT); i++)
+		Py_CLEAR(g_layer_tuples[i]);
+	for (unsigned i = 0; i < ADDR_CACHE; i++)
+		Py_CLEAR(g_addr[i].str);
+	Py_CLEAR(g_view_error);
+}

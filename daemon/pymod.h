@@ -1,0 +1,61 @@
+/* pymod.h: the built-in `pktd` Python module and its reused objects.
+ *
+ * Packet and View objects are created once and rebound to each packet;
+ * attribute reads return cached objects (ints 0..65535, address strings,
+ * reason names), so the host path allocates no GC-tracked object per
+ * packet. Validity is an epoch: every bind stamps the current epoch and
+ * pymod_epoch_end() advances it, so any packet or view kept past its
+ * callback raises pktd.ViewError instead of showing another packet's
+ * bytes. Buffer exports (memoryview(view)) count on the frame in the ring
+ * arena, which pins the frame while they live. */
+#ifndef PKTD_PYMOD_H
+#define PKTD_PYMOD_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+struct output;
+
+/* Call before Py_Initialize: makes `import pktd` resolve to us. */
+int pymod_register(void);
+/* Call after Py_Initialize: builds the caches and imports the module. */
+int pymod_init(void);
+void pymod_fini(void);
+
+/* Where pktd.emit() writes and who pktd.log() names. */
+void pymod_set_output(struct output *out);
+void pymod_set_current_plugin(const char *name);
+
+/* A reused packet object (a new reference). */
+PyObject *pymod_packet_new(void);
+/* Bind a packet object to a ring slot for the current epoch. */
+void pymod_packet_bind(PyObject *packet, struct ring_slot *slot);
+/* End the callback: everything bound so far becomes stale. */
+void pymod_epoch_end(void);
+/* After a callback: if the plugin kept `*packet` (or its views), give the
+ * kept objects away and put fresh ones in their place. Returns 1 when
+ * something was retained. */
+int pymod_packet_reclaim(PyObject **packet);
+
+/* A reused sequence of packets for on_batch (a new reference). */
+PyObject *pymod_batch_new(uint32_t capacity);
+/* The i-th packet object of the batch (borrowed), to bind before a call. */
+PyObject *pymod_batch_item(PyObject *batch, uint32_t i);
+void pymod_batch_set_len(PyObject *batch, uint32_t n);
+/* Reclaim retained packets of the batch (see pymod_packet_reclaim). */
+int pymod_batch_reclaim(PyObject *batch);
+
+/* Counters for stats. */
+struct pymod_counters {
+	uint64_t stale_uses;      /* ViewError raised */
+	uint64_t packets_retained;/* packet objects kept past a callback */
+	uint64_t views_retained;  /* view objects kept past a callback */
+	uint64_t emitted;         /* records written by pktd.emit */
+	uint64_t emit_errors;
+};
+extern struct pymod_counters pymod_counters;
+
+#endif

@@ -1,0 +1,113 @@
+/* ring.h: the bounded ring between capture/decode and Python dispatch.
+ *
+ * Two fixed allocations made at start-up and reused forever: an array of
+ * slots (a decoded struct pkt each) and one byte arena holding the frames.
+ * The producer reserves a slot and arena space, copies the frame in, decodes
+ * it into the slot and publishes it; the consumer takes published slots in
+ * order and releases them. Head and tail are atomics with acquire/release
+ * ordering, so producer and consumer may live on different threads (single
+ * producer, single consumer); nothing assumes one thread.
+ *
+ * Frame bytes handed to Python may still be exported (a memoryview kept past
+ * its callback). Each frame in the arena is preceded by a small header with
+ * an export count; when the consumer releases a frame that is still
+ * exported, the frame is pinned: the arena skips over it until the last
+ * export is released. Exported bytes are never overwritten. */
+#ifndef PKTD_RING_H
+#define PKTD_RING_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+/* Header in front of every frame in the arena. */
+struct ring_frame {
+	_Atomic uint32_t exports; /* live Py_buffer exports of these bytes */
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct ring_slot {
+	struct pkt pkt;
+	struct ring_frame *frame;
+	uint64_t arena_end;   /* virtual arena position after this frame */
+	uint64_t plugin_mask; /* bit i: plugin i's FILTER matched */
+	uint64_t enqueue_ns;  /* monotonic time the slot was published */
+};
+
+struct ring_pin {
+	struct ring_frame *frame;
+	uint64_t start, end; /* physical byte range in the arena */
+};
+
+struct ring {
+	struct ring_slot *slots;
+	uint32_t nslots; /* power of two */
+	uint32_t mask;
+	uint8_t *arena;
+	uint64_t arena_size;
+
+	/* Producer side. */
+	_Alignas(64) _Atomic uint64_t head; /* next slot to publish */
+	uint64_t arena_head;                /* virtual arena write position */
+
+	/* Consumer side. */
+	_Alignas(64) _Atomic uint64_t tail;     /* next slot to consume */
+	_Atomic uint64_t arena_tail;            /* virtual position freed up to */
+
+	/* Pinned frames (rare); owned by the consumer, read by the producer
+	 * under pin_lock. */
+	_Alignas(64) atomic_flag pin_lock;
+	_Atomic uint32_t npins;
+	uint32_t max_pins;
+	struct ring_pin *pins;
+
+	/* Statistics. */
+	uint64_t high_water;   /* most slots in use at once */
+	uint64_t pinned_total; /* frames ever pinned */
+	uint64_t full_stalls;  /* times the producer found no room */
+};
+
+/* Allocate `nslots` (rounded up to a power of two) and `arena_bytes`.
+ * Returns -1 with errno on failure. */
+int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t max_pins);
+void ring_free(struct ring *r);
+
+/* Producer: reserve a slot and `len` arena bytes. Returns NULL when the
+ * ring or the arena is full (the caller stalls or drops). On success the
+ * slot's frame->data has room for len bytes; fill it, decode into
+ * slot->pkt, then ring_publish(). */
+struct ring_slot *ring_reserve(struct ring *r, uint32_t len);
+void ring_publish(struct ring *r, struct ring_slot *slot);
+
+/* True when a frame of up to `len` bytes would fit now. */
+bool ring_has_room(struct ring *r, uint32_t len);
+
+/* Consumer: index one past the last published slot. The consumer keeps
+ * its own read position between tail and this. */
+static inline uint64_t ring_published(struct ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire);
+}
+static inline struct ring_slot *ring_at(struct ring *r, uint64_t index)
+{
+	return &r->slots[index & r->mask];
+}
+/* Consumer: release slots from the tail up to `upto` (exclusive); frames
+ * still exported are pinned. Returns the new tail, which stays short of
+ * `upto` only when the pin table is full (retry after views are freed). */
+uint64_t ring_release_to(struct ring *r, uint64_t upto);
+
+static inline uint32_t ring_count(struct ring *r)
+{
+	return (uint32_t)(atomic_load_explicit(&r->head, memory_order_acquire) -
+			  atomic_load_explicit(&r->tail, memory_order_acquire));
+}
+
+/* Pinned frames whose exports are still live. */
+uint32_t ring_pins_live(struct ring *r);
+
+#endif

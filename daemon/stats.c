@@ -1,0 +1,152 @@
+/* stats.c: the end-of-run summary (stderr) and --stats-json. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pktd.h"
+#include "pymod.h"
+
+static double wall_seconds(const struct pktd *d)
+{
+	uint64_t ns = d->finished_ns > d->started_ns ? d->finished_ns - d->started_ns : 0;
+	return (double)ns / 1e9;
+}
+
+static double pps(const struct pktd *d)
+{
+	double s = wall_seconds(d);
+	return s > 0 ? (double)d->capture.packets_read / s : 0;
+}
+
+void stats_print_summary(const struct pktd *d, FILE *f)
+{
+	const struct capture *c = &d->capture;
+	fprintf(f, "pktd: %llu packets (%llu bytes) from %llu input(s) in %.3f s, %.0f packets/s\n",
+		(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
+		(unsigned long long)c->inputs_done, wall_seconds(d), pps(d));
+	fprintf(f, "  decoded cleanly %llu, with problems %llu, dispatched %llu\n",
+		(unsigned long long)c->decoded_clean, (unsigned long long)(c->packets_read - c->decoded_clean),
+		(unsigned long long)d->dispatch.packets);
+	for (unsigned i = 1; i < EV_COUNT; i++)
+		if (c->decode.events[i])
+			fprintf(f, "    %-24s %llu\n", decode_event_name(i), (unsigned long long)c->decode.events[i]);
+	if (c->input_errors)
+		fprintf(f, "  input errors %llu\n", (unsigned long long)c->input_errors);
+	fprintf(f, "  ring %u slots, %llu bytes; high-water %llu slots, %llu stalls (backpressure), %llu frames pinned\n",
+		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
+		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
+	for (unsigned i = 0; i < d->host.n; i++) {
+		const struct plugin *p = &d->host.plugins[i];
+		fprintf(f, "  plugin %-12s %llu packets, %llu calls, %llu errors, %.3f s%s\n", p->name,
+			(unsigned long long)p->dispatched, (unsigned long long)p->calls, (unsigned long long)p->errors,
+			(double)p->time_ns / 1e9, p->disabled ? " (disabled)" : "");
+	}
+	fprintf(f, "  gc %s:", gcsched_mode_name(d->gc.mode));
+	for (int g = 0; g < 3; g++) {
+		const struct hist *h = &d->gc.pauses[g];
+		fprintf(f, " gen%d %llu pauses (max %.1f us, p99 %.1f us)%s", g, (unsigned long long)h->count,
+			(double)h->max_ns / 1e3, (double)hist_percentile(h, 0.99) / 1e3, g < 2 ? "," : "\n");
+	}
+	fprintf(f, "  python blocks %lld at start, %lld at end; %llu records emitted\n", (long long)d->py_blocks_start,
+		(long long)d->py_blocks_end, (unsigned long long)pymod_counters.emitted);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_hist(FILE *f, const struct hist *h)
+{
+	fprintf(f,
+		"{\"count\": %llu, \"total_ms\": %.3f, \"max_us\": %.3f, \"p50_us\": %.3f, \"p99_us\": %.3f, "
+		"\"p999_us\": %.3f}",
+		(unsigned long long)h->count, (double)h->sum_ns / 1e6, (double)h->max_ns / 1e3,
+		(double)hist_percentile(h, 0.5) / 1e3, (double)hist_percentile(h, 0.99) / 1e3,
+		(double)hist_percentile(h, 0.999) / 1e3);
+}
+
+int stats_write_json(const struct pktd *d, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "pktd: --stats-json %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	const struct capture *c = &d->capture;
+	fprintf(f, "{\n  \"version\": \"%s\",\n", PKTD_VERSION);
+	fprintf(f, "  \"wall_seconds\": %.6f,\n  \"packets_per_second\": %.1f,\n", wall_seconds(d), pps(d));
+	fprintf(f, "  \"inputs\": {\"given\": %u, \"read\": %llu, \"errors\": %llu},\n", c->ninputs,
+		(unsigned long long)c->inputs_done, (unsigned long long)c->input_errors);
+	fprintf(f, "  \"packets_read\": %llu,\n  \"bytes_read\": %llu,\n  \"wire_bytes\": %llu,\n",
+		(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
+		(unsigned long long)c->wire_bytes);
+	fprintf(f, "  \"decoded\": %llu,\n  \"decode_problems\": %llu,\n  \"decode_errors\": {",
+		(unsigned long long)c->decoded_clean, (unsigned long long)(c->packets_read - c->decoded_clean));
+	const char *sep = "";
+	for (unsigned i = 1; i < EV_COUNT; i++) {
+		fprintf(f, "%s\"%s\": %llu", sep, decode_event_name(i), (unsigned long long)c->decode.events[i]);
+		sep = ", ";
+	}
+	fprintf(f, "},\n  \"dispatched\": %llu,\n", (unsigned long long)d->dispatch.packets);
+	fprintf(f,
+		"  \"ring\": {\"slots\": %u, \"bytes\": %llu, \"high_water\": %llu, \"full_stalls\": %llu, "
+		"\"frames_pinned\": %llu},\n",
+		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
+		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
+	fprintf(f, "  \"plugins\": {");
+	for (unsigned i = 0; i < d->host.n; i++) {
+		const struct plugin *p = &d->host.plugins[i];
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_str(f, p->name);
+		fprintf(f, ": {\"path\": ");
+		json_str(f, p->path);
+		fprintf(f, ", \"filter\": ");
+		if (p->filter)
+			json_str(f, p->filter);
+		else
+			fputs("null", f);
+		fprintf(f,
+			", \"matched\": %llu, \"dispatched\": %llu, \"calls\": %llu, \"errors\": %llu, "
+			"\"tracebacks_suppressed\": %llu, \"disabled\": %s, \"skipped_disabled\": %llu, "
+			"\"filter_unsupported\": %llu, \"seconds\": %.6f}",
+			(unsigned long long)p->matched, (unsigned long long)p->dispatched, (unsigned long long)p->calls,
+			(unsigned long long)p->errors, (unsigned long long)p->tracebacks_suppressed,
+			p->disabled ? "true" : "false", (unsigned long long)p->skipped_disabled,
+			(unsigned long long)p->filter_unsupported, (double)p->time_ns / 1e9);
+	}
+	fprintf(f, "%s},\n", d->host.n ? "\n  " : "");
+	fprintf(f, "  \"gc\": {\"mode\": \"%s\", \"frozen\": %llu, \"pauses\": {", gcsched_mode_name(d->gc.mode),
+		(unsigned long long)d->gc.frozen);
+	for (int g = 0; g < 3; g++) {
+		fprintf(f, "%s\"gen%d\": ", g ? ", " : "", g);
+		json_hist(f, &d->gc.pauses[g]);
+	}
+	fprintf(f, "}, \"collected\": [%llu, %llu, %llu], \"scheduled\": [%llu, %llu, %llu]},\n",
+		(unsigned long long)d->gc.collected[0], (unsigned long long)d->gc.collected[1],
+		(unsigned long long)d->gc.collected[2], (unsigned long long)d->gc.scheduled[0],
+		(unsigned long long)d->gc.scheduled[1], (unsigned long long)d->gc.scheduled[2]);
+	fprintf(f,
+		"  \"python\": {\"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
+		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu},\n",
+		(long long)d->py_blocks_start, (long long)d->py_blocks_end,
+		(unsigned long long)pymod_counters.packets_retained, (unsigned long long)pymod_counters.views_retained,
+		(unsigned long long)pymod_counters.stale_uses);
+	fprintf(f, "  \"output\": {\"records\": %llu, \"bytes\": %llu, \"errors\": %llu}\n}\n",
+		(unsigned long long)d->out.records, (unsigned long long)d->out.bytes,
+		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));
+	int rc = ferror(f) ? -1 : 0;
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
