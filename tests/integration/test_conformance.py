@@ -208,8 +208,8 @@ def test_conformance_with_tshark():
                     problems.append("%s: tshark refused it; expected a non-zero exit and an "
                                     "error naming the file\n%s" % (fname, res.describe()))
                 else:
-                    print("  %-40s refused as by tshark (exit %d): %s" % (
-                        fname, res.rc, res.stderr.strip().splitlines()[-1][:100]))
+                    msg = [l for l in res.stderr.splitlines() if fname in l][0]
+                    print("  %-40s refused as by tshark (exit %d): %s" % (fname, res.rc, msg[:160]))
                 continue
             if res.rc != 0:
                 problems.append("%s: exit %d\n%s" % (fname, res.rc, res.describe()))
