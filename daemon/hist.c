@@ -18,7 +18,7 @@ uint64_t hist_bucket_upper(unsigned i)
 	if (i < HIST_SUB)
 		return i;
 	unsigned msb = i / HIST_SUB + 2, sub = i % HIST_SUB;
-	if (msb >= 63)
+	if (msb > 63)
 		return UINT64_MAX;
 	uint64_t base = (uint64_t)(HIST_SUB + sub) << (msb - 3);
 	return base + ((uint64_t)1 << (msb - 3)) - 1;

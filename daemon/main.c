@@ -7,51 +7,10 @@
 
 #include "clock.h"
 #include "pktd.h"
+#include "pyhost.h"
 #include "pymod.h"
 
-/* sys.getallocatedblocks() in C; exported by libpython but declared only
- * in its internal headers. */
-PyAPI_FUNC(Py_ssize_t) _Py_GetAllocatedBlocks(void);
-
 enum { EXIT_INPUT_ERROR = 1, EXIT_SETUP_ERROR = 2 };
-
-/* An isolated interpreter: no environment variables, no user site, and
- * no Python signal handlers, so libevent owns SIGINT/SIGTERM. */
-static int python_start(void)
-{
-	if (pymod_register() < 0)
-		return -1;
-	PyConfig config;
-	PyConfig_InitIsolatedConfig(&config);
-	config.install_signal_handlers = 0;
-	config.parse_argv = 0;
-	config.site_import = 1;
-	wchar_t *argv[] = { L"pktd" };
-	PyStatus st = PyConfig_SetArgv(&config, 1, argv);
-	if (!PyStatus_Exception(st))
-		st = Py_InitializeFromConfig(&config);
-	PyConfig_Clear(&config);
-	if (PyStatus_Exception(st)) {
-		fprintf(stderr, "pktd: cannot start Python: %s\n", st.err_msg ? st.err_msg : "unknown error");
-		return -1;
-	}
-	if (pymod_init() < 0) {
-		PyErr_Print();
-		return -1;
-	}
-	return 0;
-}
-
-static void python_flush_stdio(void)
-{
-	PyObject *r;
-	PyObject *out = PySys_GetObject("stdout"), *err = PySys_GetObject("stderr");
-	if (out && (r = PyObject_CallMethod(out, "flush", NULL)))
-		Py_DECREF(r);
-	if (err && (r = PyObject_CallMethod(err, "flush", NULL)))
-		Py_DECREF(r);
-	PyErr_Clear();
-}
 
 int main(int argc, char **argv)
 {
@@ -72,7 +31,7 @@ int main(int argc, char **argv)
 			(unsigned long long)d.cfg.ring_bytes, strerror(errno));
 		return EXIT_SETUP_ERROR;
 	}
-	if (python_start() < 0)
+	if (pyhost_start() < 0)
 		return EXIT_SETUP_ERROR;
 	pymod_set_output(&d.out);
 	if (plugins_load(&d.host, d.cfg.plugins, d.cfg.nplugins, d.cfg.batch, d.cfg.max_plugin_errors,
@@ -100,7 +59,7 @@ int main(int argc, char **argv)
 	/* Records first, then whatever plugins print at teardown. */
 	output_flush(&d.out);
 	plugins_teardown(&d.host);
-	python_flush_stdio();
+	pyhost_flush_stdio();
 	gcsched_finish(&d.gc);
 	d.py_blocks_end = _Py_GetAllocatedBlocks();
 	if (output_flush(&d.out) != 0)
@@ -112,9 +71,7 @@ int main(int argc, char **argv)
 
 	gcsched_free(&d.gc);
 	plugins_free(&d.host);
-	pymod_fini();
-	if (Py_FinalizeEx() < 0)
-		fprintf(stderr, "pktd: Python finalization reported an error\n");
+	pyhost_stop();
 	ring_free(&d.ring);
 	output_close(&d.out);
 	if (d.capture.input_errors)
