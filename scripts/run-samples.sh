@@ -13,7 +13,7 @@ if [ $# -eq 0 ]; then
 	exit 1
 fi
 mkdir -p out
-echo "== DNS records (plugins/dns.py), also in out/dns.jsonl"
-build/pktd "$@" -p plugins/dns.py -p plugins/count.py -o out/dns.jsonl --stats-json out/stats.json
-cat out/dns.jsonl
-echo "== statistics in out/stats.json"
+echo "== pktd $* -p plugins/dns.py -p plugins/count.py"
+echo "== DNS records (one JSON line per message), then count.py's table, then pktd's summary"
+build/pktd "$@" -p plugins/dns.py -p plugins/count.py --stats-json out/stats.json
+echo "== statistics also written to out/stats.json"
