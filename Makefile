@@ -4,9 +4,9 @@ CC       ?= gcc
 PYCONFIG := pkg-config python3-embed
 PKGS     := libpcap libevent libevent_pthreads
 CFLAGS   ?= -O2 -g
-CFLAGS   += -DPKTD_VERSION=\"0.1.0\" -std=gnu11 -Wall -Wextra -Werror -pthread -Iparsers -Idaemon \
+PKTD_CFLAGS := $(CFLAGS) -DPKTD_VERSION=\"0.1.0\" -std=gnu11 -Wall -Wextra -Werror -pthread -Iparsers -Idaemon \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --cflags 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --libs 2>/dev/null) -lm -pthread
+PKTD_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell $(PYCONFIG) --libs 2>/dev/null) -lm -pthread
 
 B        ?= build
 PARSERS  := $(wildcard parsers/*.c)
@@ -25,18 +25,18 @@ deps:
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(PKTD_CFLAGS) -c -o $@ $<
 
 $(B)/libpktd.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(B)/pktd: $(B)/obj/daemon/main.o $(B)/libpktd.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(PKTD_CFLAGS) -o $@ $^ $(PKTD_LIBS)
 
 $(B)/tests/%: tests/%.c $(B)/libpktd.a tests/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(LDLIBS) -lcmocka
+	$(CC) $(PKTD_CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(PKTD_LIBS) -lcmocka
 
 # The same tree built with AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:

@@ -2,7 +2,7 @@
 # Install the Debian packages pktd builds and tests with, only when missing.
 set -e
 need=""
-for pkg in gcc clang make pkg-config libpcap-dev libevent-dev libpython3-dev libcmocka-dev \
+for pkg in gcc clang libclang-rt-14-dev make pkg-config libpcap-dev libevent-dev libpython3-dev libcmocka-dev \
            python3 tcpdump tshark iproute2 dnsmasq dnsutils curl; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
