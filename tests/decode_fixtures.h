@@ -151,10 +151,10 @@ static inline void fx_cut_every_length(uint32_t linktype, const uint8_t *buf, ui
 		} else {
 			assert_int_equal(cut.layers, full.layers);
 			assert_int_equal(cut.error, full.error);
-			if (n >= full.payload_off)
+			if (n >= full.payload_off) {
 				assert_int_equal(cut.payload_off, full.payload_off);
-			if (n < len)
 				assert_true(cut.payload_len <= full.payload_len);
+			}
 		}
 		if (PKT_HAS(&cut, LAYER_ETH))
 			assert_int_equal(cut.eth_off, full.eth_off);
