@@ -25,18 +25,21 @@ deps:
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(PKTD_CFLAGS) -c -o $@ $<
+	@echo "  CC  $@"
+	@$(CC) $(PKTD_CFLAGS) -c -o $@ $<
 
 $(B)/libpktd.a: $(LIBOBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(B)/pktd: $(B)/obj/daemon/main.o $(B)/libpktd.a
-	$(CC) $(PKTD_CFLAGS) -o $@ $^ $(PKTD_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(PKTD_CFLAGS) -o $@ $^ $(PKTD_LIBS)
 
 $(B)/tests/%: tests/%.c $(B)/libpktd.a tests/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(PKTD_CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(PKTD_LIBS) -lcmocka
+	@echo "  LD  $@"
+	@$(CC) $(PKTD_CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(PKTD_LIBS) -lcmocka
 
 # The same tree built with AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
