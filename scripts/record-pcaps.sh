@@ -90,7 +90,7 @@ dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
 	--host-record=www.pktd.test,192.0.2.10,2001:db8::10 \
 	--host-record=mail.pktd.test,192.0.2.25,2001:db8::25 \
 	--mx-host=pktd.test,mail.pktd.test,10 \
-	--txt-record=txt.pktd.test,"v=spf1 ip4:192.0.2.0/24 -all","recorded by pktd" \
+	'--txt-record=txt.pktd.test,"v=spf1 ip4:192.0.2.0/24 -all","recorded by pktd"' \
 	--cname=alias.pktd.test,www.pktd.test \
 	--ptr-record=53.2.0.192.in-addr.arpa,ns.pktd.test \
 	--srv-host=_http._tcp.pktd.test,www.pktd.test,80,0,5 \
