@@ -1314,6 +1314,52 @@ static void test_shared_corpus(void **state)
 	assert_int_equal(rows, files);
 }
 
+/* The repository's own loopback captures (pcaps/, made by
+ * scripts/record-pcaps.sh) read to a clean end as Ethernet. */
+static void test_repo_captures(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *format;
+	} caps[] = {
+		{ "pcaps/local-dns.pcap", "pcap" },
+		{ "pcaps/local-http.pcapng", "pcapng" },
+	};
+	size_t found = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct source_record r;
+		char err[ERRLEN] = "";
+		enum source_status rc;
+		struct source *s;
+		struct stat st;
+		size_t n = 0;
+
+		if (stat(caps[i].path, &st) != 0)
+			continue;
+		found++;
+		s = open_ok(caps[i].path, SNAP_BIG);
+		assert_string_equal(source_format(s), caps[i].format);
+		while ((rc = source_next(s, &r, err, sizeof(err))) == SOURCE_OK) {
+			assert_int_equal(r.linktype, 1);
+			assert_int_equal(r.ifindex, 0);
+			assert_true(r.caplen >= 14 && r.caplen == r.wirelen);
+			assert_true(r.ts_ns > 1500000000ull * 1000000000);
+			n++;
+		}
+		if (rc != SOURCE_EOF)
+			fail_msg("%s: %s", caps[i].path, err);
+		assert_true(n > 10);
+		assert_int_equal(source_bytes_read(s), (uint64_t)st.st_size);
+		source_close(s);
+	}
+	if (!found) {
+		print_message("[  SKIP    ] pcaps/ captures not found (run from the repository root)\n");
+		skip();
+	}
+}
+
 /* ---- set-up ---- */
 
 static int setup_tmpdir(void **state)
@@ -1361,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_pipe_dev_fd),
 		cmocka_unit_test(test_pipe_stdin),
 		cmocka_unit_test(test_shared_corpus),
+		cmocka_unit_test(test_repo_captures),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
