@@ -79,7 +79,18 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 int loop_run(struct pktd *d)
 {
-	d->base = event_base_new();
+	/* A callback that re-activates itself would otherwise run again in
+	 * the same pass over the active queue, and the loop would never poll
+	 * for signals or timers: run at most one low-priority callback per
+	 * pass. */
+	struct event_config *ec = event_config_new();
+	if (!ec || event_config_set_max_dispatch_interval(ec, NULL, 1, 1) < 0) {
+		if (ec)
+			event_config_free(ec);
+		return -1;
+	}
+	d->base = event_base_new_with_config(ec);
+	event_config_free(ec);
 	if (!d->base || event_base_priority_init(d->base, 2) < 0)
 		return -1;
 	d->pump = event_new(d->base, -1, 0, pump_cb, d);
