@@ -5,20 +5,102 @@
  * filled with garbage first (so a field decode_packet() forgot to reset
  * shows up), then checks the invariants every decode must keep.
  * fx_cut_every_length() decodes every prefix of a frame. Everything is
- * static so a test links against the full library without clashes. */
+ * static so a test links against the full library without clashes.
+ *
+ * With FX_NO_CMOCKA defined only fx_invariant_violation() is provided, so
+ * the fuzz target (tests/fuzz/fuzz_decode.c) checks the same invariants. */
 #ifndef PKTD_TESTS_DECODE_FIXTURES_H
 #define PKTD_TESTS_DECODE_FIXTURES_H
 
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "decode.h"
+
+#define FX_REQUIRE(cond)                \
+	do {                            \
+		if (!(cond))            \
+			return #cond;   \
+	} while (0)
+
+/* Invariants of any decoded packet: the result matches p->error, and no
+ * layer, length or payload field implies a byte beyond caplen. Returns the
+ * first violated condition as text, NULL when all hold. */
+static inline const char *fx_invariant_violation(const struct pkt *p, enum decode_result r)
+{
+	const uint64_t cap = p->caplen;
+	const uint64_t pay_end = (uint64_t)p->payload_off + p->payload_len;
+
+	FX_REQUIRE(r == DECODE_OK || r == DECODE_TRUNCATED || r == DECODE_INVALID);
+	FX_REQUIRE(p->error < EV_COUNT);
+	FX_REQUIRE((r == DECODE_OK) == (p->error == EV_NONE));
+	FX_REQUIRE(pay_end <= cap);
+	FX_REQUIRE((p->layers & ~((1u << LAYER_COUNT) - 1u)) == 0);
+	FX_REQUIRE((p->flags & ~(unsigned)(PKT_FLAG_FRAGMENT | PKT_FLAG_TRUNCATED | PKT_FLAG_LLC)) == 0);
+
+	if (PKT_HAS(p, LAYER_ETH))
+		FX_REQUIRE((uint64_t)p->eth_off + 14 <= cap);
+	if (PKT_HAS(p, LAYER_VLAN)) {
+		FX_REQUIRE(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
+		FX_REQUIRE(p->vlan_count >= 1 && p->vlan_count <= 8);
+		for (unsigned i = 0; i < p->vlan_count && i < PKT_MAX_VLANS; i++)
+			FX_REQUIRE(p->vlan_id[i] <= 0x0fff);
+	} else {
+		FX_REQUIRE(p->vlan_count == 0);
+	}
+
+	unsigned l3 = !!PKT_HAS(p, LAYER_ARP) + !!PKT_HAS(p, LAYER_IPV4) + !!PKT_HAS(p, LAYER_IPV6);
+	unsigned l4 = !!PKT_HAS(p, LAYER_TCP) + !!PKT_HAS(p, LAYER_UDP) + !!PKT_HAS(p, LAYER_ICMP) +
+		      !!PKT_HAS(p, LAYER_ICMPV6);
+	FX_REQUIRE(l3 <= 1);
+	FX_REQUIRE(l4 <= 1);
+	if (l4)
+		FX_REQUIRE(PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6));
+
+	uint32_t l3_min = PKT_HAS(p, LAYER_ARP) ? 8 : PKT_HAS(p, LAYER_IPV4) ? 20 : 40;
+	if (l3) {
+		FX_REQUIRE((uint64_t)p->l3_off + l3_min <= cap);
+		FX_REQUIRE((uint64_t)p->l3_off + p->l3_len <= cap);
+		FX_REQUIRE(p->payload_off >= p->l3_off);
+	}
+	if (PKT_HAS(p, LAYER_IPV4))
+		FX_REQUIRE(p->ip_version == 4);
+	else if (PKT_HAS(p, LAYER_IPV6))
+		FX_REQUIRE(p->ip_version == 6);
+	else
+		FX_REQUIRE(p->ip_version == 0);
+	if (p->frag_mf || p->frag_offset)
+		FX_REQUIRE(p->flags & PKT_FLAG_FRAGMENT);
+
+	uint32_t l4_min = PKT_HAS(p, LAYER_TCP) ? 20 : PKT_HAS(p, LAYER_UDP) ? 8 : 4;
+	if (l4) {
+		FX_REQUIRE(p->l4_off >= p->l3_off + (PKT_HAS(p, LAYER_IPV4) ? 20u : 40u));
+		FX_REQUIRE((uint64_t)p->l4_off + l4_min <= cap);
+		FX_REQUIRE(p->payload_off >= p->l4_off);
+		/* an L4 header lies inside the L3 length the IP header declared */
+		FX_REQUIRE((uint64_t)p->l4_off + l4_min <= (uint64_t)p->l3_off + p->l3_len);
+	}
+	if ((PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6)) && p->error == EV_NONE)
+		FX_REQUIRE(pay_end <= (uint64_t)p->l3_off + p->l3_len);
+	if (PKT_HAS(p, LAYER_SLL))
+		FX_REQUIRE(cap >= 16 && p->payload_off >= 16);
+	if (PKT_HAS(p, LAYER_SLL2))
+		FX_REQUIRE(cap >= 20 && p->payload_off >= 20);
+	if (PKT_HAS(p, LAYER_NULL))
+		FX_REQUIRE(cap >= 4 && p->payload_off >= 4);
+	if (p->flags & PKT_FLAG_LLC)
+		FX_REQUIRE(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
+	return NULL;
+}
+
+#ifndef FX_NO_CMOCKA
+
+#include <setjmp.h>
+#include <stdarg.h>
+
+#include <cmocka.h>
 
 #define FX_LEN(a) ((uint32_t)(sizeof(a) / sizeof((a)[0])))
 #define FX_BIT(layer) (1u << (layer))
@@ -29,69 +111,14 @@
 
 #define FX_IFINDEX 7u /* set before decoding; decode_packet must not touch it */
 
-/* Invariants of any decoded packet: the result matches p->error, and no
- * layer, length or payload field implies a byte beyond caplen. */
 static inline void fx_check_invariants(const struct pkt *p, enum decode_result r)
 {
-	const uint64_t cap = p->caplen;
+	const char *why = fx_invariant_violation(p, r);
 
+	if (why != NULL)
+		fail_msg("decode invariant violated: %s (caplen %u, layers 0x%x, error %s)", why,
+			 p->caplen, p->layers, decode_event_name(p->error));
 	assert_int_equal(p->ifindex, FX_IFINDEX);
-	assert_true(p->error < EV_COUNT);
-	assert_int_equal(r == DECODE_OK, p->error == EV_NONE);
-	assert_true((uint64_t)p->payload_off + p->payload_len <= cap);
-	assert_int_equal(p->layers & ~((1u << LAYER_COUNT) - 1u), 0);
-
-	if (PKT_HAS(p, LAYER_ETH))
-		assert_true((uint64_t)p->eth_off + 14 <= cap);
-	if (PKT_HAS(p, LAYER_VLAN)) {
-		assert_true(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
-		assert_in_range(p->vlan_count, 1, 8);
-		for (unsigned i = 0; i < p->vlan_count && i < PKT_MAX_VLANS; i++)
-			assert_true(p->vlan_id[i] <= 0x0fff);
-	} else {
-		assert_int_equal(p->vlan_count, 0);
-	}
-
-	unsigned l3 = !!PKT_HAS(p, LAYER_ARP) + !!PKT_HAS(p, LAYER_IPV4) + !!PKT_HAS(p, LAYER_IPV6);
-	unsigned l4 = !!PKT_HAS(p, LAYER_TCP) + !!PKT_HAS(p, LAYER_UDP) + !!PKT_HAS(p, LAYER_ICMP) +
-		      !!PKT_HAS(p, LAYER_ICMPV6);
-	assert_true(l3 <= 1);
-	assert_true(l4 <= 1);
-	if (l4)
-		assert_true(PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6));
-
-	uint32_t l3_min = PKT_HAS(p, LAYER_ARP) ? 8 : PKT_HAS(p, LAYER_IPV4) ? 20 : 40;
-	if (l3) {
-		assert_true((uint64_t)p->l3_off + l3_min <= cap);
-		assert_true((uint64_t)p->l3_off + p->l3_len <= cap);
-		assert_true(p->payload_off >= p->l3_off);
-	}
-	if (PKT_HAS(p, LAYER_IPV4))
-		assert_int_equal(p->ip_version, 4);
-	else if (PKT_HAS(p, LAYER_IPV6))
-		assert_int_equal(p->ip_version, 6);
-	else
-		assert_int_equal(p->ip_version, 0);
-
-	uint32_t l4_min = PKT_HAS(p, LAYER_TCP) ? 20 : PKT_HAS(p, LAYER_UDP) ? 8 : 4;
-	if (l4) {
-		assert_true(p->l4_off >= p->l3_off + (PKT_HAS(p, LAYER_IPV4) ? 20 : 40));
-		assert_true((uint64_t)p->l4_off + l4_min <= cap);
-		assert_true(p->payload_off >= p->l4_off);
-		/* an L4 header is inside the L3 length the IP header declared */
-		assert_true((uint64_t)p->l4_off + l4_min <= (uint64_t)p->l3_off + p->l3_len);
-	}
-	if (l3 && (PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6)) && p->error == EV_NONE)
-		assert_true((uint64_t)p->payload_off + p->payload_len <=
-			    (uint64_t)p->l3_off + p->l3_len);
-	if (PKT_HAS(p, LAYER_SLL))
-		assert_true(cap >= 16);
-	if (PKT_HAS(p, LAYER_SLL2))
-		assert_true(cap >= 20);
-	if (PKT_HAS(p, LAYER_NULL))
-		assert_true(cap >= 4);
-	if (p->flags & PKT_FLAG_LLC)
-		assert_true(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
 }
 
 /* Decode buf[0..len) as `linktype` into *p, counting into k (may be NULL).
@@ -199,5 +226,7 @@ static inline void fx_expect_counted(uint32_t linktype, const uint8_t *buf, uint
 
 /* A byte-array literal's address and length, for the helpers above. */
 #define FX_FRAME(a) (a), FX_LEN(a)
+
+#endif /* FX_NO_CMOCKA */
 
 #endif
