@@ -307,6 +307,51 @@ def test_count_plugin_totals_match_packet_count():
     assert "Top talkers" in res.stdout and "141.142.220.118" in res.stdout, res.stdout
 
 
+# --- the packet object and views ----------------------------------------------------
+
+PROBE = '''
+import struct, pktd
+info = {}
+def setup(ctx):
+    info["ctx"] = [ctx.name, ctx.path, ctx.output]
+def on_packet(pkt):
+    v, raw = pkt.payload, pkt.raw
+    b = bytes(v)
+    rec = {"frame": pkt.frame, "layers": list(pkt.layers), "tags": [list(t) for t in pkt.vlan_tags],
+           "caplen": pkt.caplen, "raw": len(raw), "plen": pkt.payload_len, "len": len(v),
+           "sport": pkt.sport, "dport": pkt.dport, "src": pkt.src, "eth_src": pkt.eth_src,
+           "ts_ok": abs(pkt.ts - pkt.ts_ns / 1e9) < 1e-6, "error": pkt.error,
+           "same": [v.tobytes() == b, v.hex() == b.hex(), bytes(memoryview(v)) == b,
+                    bytes(v[2:]) == b[2:], [v[i] for i in range(min(4, len(v)))] == list(b[:4]),
+                    bytes(raw[len(raw) - len(v):]) == b or pkt.caplen != len(raw)]}
+    if len(v) >= 2:
+        rec["prefix"] = [struct.unpack_from("!H", v, 0)[0], int.from_bytes(v[0:2], "big")]
+    info.setdefault("pkts", []).append(rec)
+def teardown():
+    pktd.emit(info)
+'''
+
+
+def test_packet_attributes_and_views():
+    path = pcap("dns-tcp.pcap")
+    with TempDir() as tmp:
+        p = write_plugin(tmp, "probe.py", PROBE)
+        res = check_ok(run_pktd(["-r", path, "-p", p], output=True, tmpdir=tmp))
+        (info,) = res.records()
+        assert info["ctx"] == ["probe", p, os.path.join(tmp, "out.jsonl")], info["ctx"]
+    pkts = info["pkts"]
+    assert [r["frame"] for r in pkts] == list(range(1, 12))
+    for r in pkts:
+        assert r["layers"] == ["eth", "ipv4", "tcp"] and r["tags"] == [], r
+        assert r["raw"] == r["caplen"] and r["plen"] == r["len"] and r["ts_ok"], r
+        assert all(r["same"]), r
+        assert 53 in (r["sport"], r["dport"]) and r["error"] is None, r
+    # Frame 4 is the query: a whole length-prefixed DNS message.
+    q = pkts[3]
+    assert q["prefix"][0] == q["prefix"][1] == q["len"] - 2, q
+    assert q["src"] == "192.168.1.11" and q["eth_src"] == "00:11:22:33:44:55", q
+
+
 # --- plugin errors ---------------------------------------------------------------
 
 RAISER = '''
