@@ -14,8 +14,9 @@ tshark's conventions: tcp.flags as "0x0012", the root name as "<Root>",
 DNS names without the trailing dot; vlan.id is the first 802.1Q (TPID
 0x8100) tag only, since tshark files an 802.1ad S-tag under
 ieee8021ad.id. dns.qry.name is the first question of a message on UDP or
-TCP port 53, mDNS (UDP 5353) or LLMNR (UDP/TCP 5355); over TCP only when
-the whole length-prefixed message is in the segment.
+TCP port 53, mDNS (UDP/TCP 5353) or LLMNR (UDP 5355), the ports tshark
+4.0 registers; over TCP only when the whole length-prefixed message is in
+the segment.
 
 ICMP and ICMPv6 error messages (destination unreachable, time exceeded,
 ...) quote the start of the offending datagram, and tshark decodes that
@@ -33,7 +34,7 @@ import dnswire
 
 _TPID_8021Q = 0x8100
 _DNS_UDP_PORTS = (53, 5353, 5355)
-_DNS_TCP_PORTS = (53, 5355)
+_DNS_TCP_PORTS = (53, 5353)           # tshark 4.0: DNS/TCP on 53, mDNS/TCP on 5353
 
 
 def _tshark_name(name):
