@@ -1,7 +1,22 @@
 /* decode.c: decoder entry point, link-type and next-protocol dispatch.
  *
  * Link types follow the tcpdump.org LINKTYPE_ registry
- * (https://www.tcpdump.org/linktypes.html); names are pcap's DLT names. */
+ * (https://www.tcpdump.org/linktypes.html); names are pcap's DLT names.
+ *
+ * Conventions every layer decoder keeps:
+ * - On entry it marks everything from its own first byte to the cursor end
+ *   as the payload, so when it stops on an error the payload is the
+ *   undecoded rest after the deepest complete header; on success the next
+ *   layer (or the decoder itself, after its header) moves it on.
+ * - The layer bit is set as soon as the layer's fixed fields were read;
+ *   length checks after that (IHL, total length, data offset, options,
+ *   UDP length) fail with the bit already set.
+ * - An inner layer only sees the bytes its outer layer declared
+ *   (cursor_limit), so link padding never reaches L4 or the payload. ARP
+ *   declares its whole size, so its payload is empty.
+ * - Nothing recurses without bound: VLAN tags and IPv6 extension headers
+ *   are walked in loops with caps (proto.h), and no L4 protocol dispatches
+ *   back into L3. */
 #include <stddef.h>
 #include <string.h>
 
