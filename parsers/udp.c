@@ -30,7 +30,9 @@ enum decode_result decode_udp(struct pkt *p, struct cursor c, struct decode_coun
 
 	if (len < UDP_HDR_LEN)
 		return decode_fail(p, k, EV_UDP_BAD_LEN, DECODE_INVALID);
-	if (len > avail)
+	/* In a first fragment the length covers every fragment's bytes: that
+	 * is not a short capture. */
+	if (len > avail && !(p->flags & PKT_FLAG_FRAGMENT))
 		p->flags |= PKT_FLAG_TRUNCATED;
 	cursor_limit(&c, len - UDP_HDR_LEN);
 	decode_set_payload(p, &c);

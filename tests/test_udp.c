@@ -130,6 +130,22 @@ static void test_udp_len_longer_than_available(void **state)
 	assert_int_equal(p.payload_len, 18);
 }
 
+/* A complete first IPv4 fragment: the UDP length spans all fragments, so
+ * the packet is a fragment, not truncated. */
+static void test_udp_first_fragment_not_truncated(void **state)
+{
+	(void)state;
+	uint8_t f[sizeof(udp_dns_v4)];
+	struct pkt p;
+
+	udp_v4_with_len(f, 3000);
+	f[20] = 0x20; /* IPv4 flags: MF, offset 0 */
+	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(f)), DECODE_OK);
+	assert_int_equal(p.flags, PKT_FLAG_FRAGMENT);
+	assert_int_equal(p.sport, 43966);
+	assert_int_equal(p.payload_len, 56);
+}
+
 /* Fewer than 8 bytes is udp.too_small: no UDP layer. */
 static void test_udp_too_small(void **state)
 {
@@ -169,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_udp_bad_len),
 		cmocka_unit_test(test_udp_len_shorter_than_ip),
 		cmocka_unit_test(test_udp_len_longer_than_available),
+		cmocka_unit_test(test_udp_first_fragment_not_truncated),
 		cmocka_unit_test(test_udp_too_small),
 		cmocka_unit_test(test_udp_cut_every_length),
 	};
