@@ -47,6 +47,16 @@ asan:
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build/asan/pktd $(TESTSRC:tests/%.c=build/asan/tests/%)
 
+# libFuzzer over the decoders, seeded from pcaps/ and ../shared/pcaps/ when
+# present; FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+	clang -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -Iparsers -Itests -o build/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(PARSERS)
+	/usr/bin/python3 scripts/fuzz-seeds.py build/fuzz/seeds pcaps $(wildcard ../shared/pcaps)
+	cd build/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 corpus seeds
+
 run: deps all
 	@scripts/run-samples.sh
 

@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Write fuzz seeds: frames of classic pcap captures, each prefixed with the
+link-type selector byte tests/fuzz/fuzz_decode.c expects.
+
+usage: fuzz-seeds.py OUT_DIR CAPTURE_DIR...
+"""
+import glob
+import os
+import struct
+import sys
+
+# LINKTYPE -> selector byte of fuzz_decode.c (EN10MB, NULL, RAW, LOOP,
+# LINUX_SLL, IPV4, IPV6, LINUX_SLL2).
+SELECTOR = {1: 0, 0: 1, 101: 2, 108: 3, 113: 4, 228: 5, 229: 6, 276: 7}
+ORDER = {b'\xd4\xc3\xb2\xa1': '<', b'\x4d\x3c\xb2\xa1': '<', b'\xa1\xb2\xc3\xd4': '>', b'\xa1\xb2\x3c\x4d': '>'}
+FRAMES_PER_FILE = 64
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    written = 0
+    for folder in sys.argv[2:]:
+        for path in sorted(glob.glob(os.path.join(folder, '*.pcap'))):
+            data = open(path, 'rb').read()
+            endian = ORDER.get(data[:4])
+            if endian is None or len(data) < 24:
+                continue
+            linktype = struct.unpack(endian + 'I', data[20:24])[0] & 0x0fffffff
+            if linktype not in SELECTOR:
+                continue
+            off = 24
+            for i in range(FRAMES_PER_FILE):
+                if off + 16 > len(data):
+                    break
+                caplen = struct.unpack(endian + 'I', data[off + 8:off + 12])[0]
+                frame = data[off + 16:off + 16 + caplen]
+                name = '%s-%03d' % (os.path.basename(path), i)
+                with open(os.path.join(out, name), 'wb') as f:
+                    f.write(bytes([SELECTOR[linktype]]) + frame)
+                written += 1
+                off += 16 + caplen
+    print('fuzz-seeds: %d frames in %s' % (written, out))
+
+
+if __name__ == '__main__':
+    main()
