@@ -18,7 +18,7 @@ TESTBIN  := $(TESTSRC:tests/%.c=$(B)/tests/%)
 HEADERS  := $(wildcard parsers/*.h daemon/*.h tests/*.h)
 
 .PHONY: all deps run test test-unit test-integration asan bench fuzz clean
-all: $(B)/pktd $(TESTBIN)
+all: $(B)/pktd $(TESTBIN) $(B)/malloc_count.so
 
 deps:
 	@scripts/deps.sh
@@ -40,6 +40,11 @@ $(B)/tests/%: tests/%.c $(B)/libpktd.a tests/*.h
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(PKTD_CFLAGS) -Itests -o $@ $< $(B)/libpktd.a $(PKTD_LIBS) -lcmocka
+
+# LD_PRELOAD shim counting heap calls (tests/integration/test_steady_state.py).
+$(B)/malloc_count.so: tests/shim/malloc_count.c
+	@echo "  LD  $@"
+	@$(CC) -O2 -g -shared -fPIC -Wall -Wextra -Werror -o $@ $< -ldl
 
 # The same tree built with AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
