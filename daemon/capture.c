@@ -65,7 +65,8 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			return CAPTURE_DONE;
 		/* Room for the largest record before reading it: a record is
 		 * only ever read when it can be queued. */
-		if (!ring_has_room(c->ring, c->snaplen))
+		struct ring_slot *slot = ring_reserve(c->ring, c->snaplen);
+		if (!slot)
 			return CAPTURE_FULL;
 		enum source_status st = source_next(c->src, &rec, err, sizeof(err));
 		if (st != SOURCE_OK) {
@@ -76,9 +77,6 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			close_current(c);
 			continue;
 		}
-		struct ring_slot *slot = ring_reserve(c->ring, rec.caplen);
-		if (!slot) /* cannot happen after ring_has_room(snaplen) */
-			return CAPTURE_FULL;
 		memcpy(slot->frame->data, rec.data, rec.caplen);
 		struct pkt *p = &slot->pkt;
 		p->data = slot->frame->data;
@@ -95,7 +93,7 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			report_linktype(c, rec.linktype);
 		slot->plugin_mask = c->host->n ? plugins_match(c->host, rec.linktype, p->data, p->caplen, p->wirelen) : 0;
 		slot->enqueue_ns = 0;
-		ring_publish(c->ring, slot);
+		ring_publish(c->ring, slot, rec.caplen);
 		c->packets_read++;
 		c->bytes_read += rec.caplen;
 		c->wire_bytes += rec.wirelen;

@@ -138,11 +138,11 @@ bool ring_has_room(struct ring *r, uint32_t len)
 	return arena_place(r, frame_need(len), &where);
 }
 
-struct ring_slot *ring_reserve(struct ring *r, uint32_t len)
+struct ring_slot *ring_reserve(struct ring *r, uint32_t max_len)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	uint64_t used = head - atomic_load_explicit(&r->tail, memory_order_acquire);
-	uint64_t need = frame_need(len), pos;
+	uint64_t need = frame_need(max_len), pos;
 	if (used >= r->nslots || !arena_place(r, need, &pos)) {
 		r->full_stalls++;
 		return NULL;
@@ -150,15 +150,17 @@ struct ring_slot *ring_reserve(struct ring *r, uint32_t len)
 	struct ring_slot *s = &r->slots[head & r->mask];
 	struct ring_frame *f = (struct ring_frame *)(r->arena + pos % r->arena_size);
 	atomic_store_explicit(&f->exports, 0, memory_order_relaxed);
-	f->len = len;
+	f->len = max_len;
 	s->frame = f;
-	s->arena_end = pos + need;
+	s->arena_start = pos;
 	s->plugin_mask = 0;
 	return s;
 }
 
-void ring_publish(struct ring *r, struct ring_slot *s)
+void ring_publish(struct ring *r, struct ring_slot *s, uint32_t len)
 {
+	s->frame->len = len;
+	s->arena_end = s->arena_start + frame_need(len);
 	r->arena_head = s->arena_end;
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed) + 1;
 	atomic_store_explicit(&r->head, head, memory_order_release);

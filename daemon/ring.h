@@ -33,6 +33,7 @@ struct ring_frame {
 struct ring_slot {
 	struct pkt pkt;
 	struct ring_frame *frame;
+	uint64_t arena_start; /* virtual arena position of the frame header */
 	uint64_t arena_end;   /* virtual arena position after this frame */
 	uint64_t plugin_mask; /* bit i: plugin i's FILTER matched */
 	uint64_t enqueue_ns;  /* monotonic time the slot was published */
@@ -76,12 +77,13 @@ struct ring {
 int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t max_pins);
 void ring_free(struct ring *r);
 
-/* Producer: reserve a slot and `len` arena bytes. Returns NULL when the
- * ring or the arena is full (the caller stalls or drops). On success the
- * slot's frame->data has room for len bytes; fill it, decode into
- * slot->pkt, then ring_publish(). */
-struct ring_slot *ring_reserve(struct ring *r, uint32_t len);
-void ring_publish(struct ring *r, struct ring_slot *slot);
+/* Producer: reserve a slot and room for up to `max_len` frame bytes.
+ * Returns NULL when the ring or the arena is full (the caller stalls or,
+ * live, drops). On success frame->data has room for max_len bytes; fill
+ * it, decode into slot->pkt, then ring_publish() with the bytes used. A
+ * reservation that is never published costs nothing. */
+struct ring_slot *ring_reserve(struct ring *r, uint32_t max_len);
+void ring_publish(struct ring *r, struct ring_slot *slot, uint32_t len);
 
 /* True when a frame of up to `len` bytes would fit now. */
 bool ring_has_room(struct ring *r, uint32_t len);

@@ -55,7 +55,7 @@ static void feed(struct plugin_host *h, uint16_t sport, uint16_t dport, uint8_t 
 	p->ts_ns = 1000000000ull * frame_no;
 	decode_packet(p, &counters);
 	s->plugin_mask = plugins_match(h, p->linktype, p->data, p->caplen, p->wirelen);
-	ring_publish(&ring, s);
+	ring_publish(&ring, s, len);
 }
 
 static const char *write_plugin(const char *name, const char *text)

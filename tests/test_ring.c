@@ -17,7 +17,7 @@ static struct ring_slot *push(struct ring *r, uint32_t len, uint8_t fill)
 	memset(s->frame->data, fill, len);
 	s->pkt.data = s->frame->data;
 	s->pkt.caplen = len;
-	ring_publish(r, s);
+	ring_publish(r, s, len);
 	return s;
 }
 
