@@ -54,7 +54,7 @@ static enum decode_result decode_raw(struct pkt *p, struct cursor c, struct deco
 enum decode_result decode_packet(struct pkt *p, struct decode_counters *k)
 {
 	/* Reset the decoded tail (everything after ifindex) in one go. */
-	memset(&p->layers, 0, sizeof(*p) - offsetof(struct pkt, layers));
+	memset(&p->layers, 0, offsetof(struct pkt, hdrs) - offsetof(struct pkt, layers)); /* nhdrs too */
 
 	struct cursor c = cursor_make(p->data, 0, p->data != NULL ? p->caplen : 0);
 

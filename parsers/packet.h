@@ -40,6 +40,31 @@ enum pkt_flag {
 
 #define PKT_MAX_VLANS 4 /* tags recorded; deeper stacks are still walked */
 
+/* Every header decoded, in wire order (outermost first): the per-layer
+ * fields above describe the innermost occurrence (the flow a tunnel
+ * carries); this list keeps every occurrence, so the outer tunnel
+ * endpoints and tshark's "first occurrence" stay reachable. */
+enum pkt_hdr_type {
+	HDR_ETH, HDR_VLAN, HDR_LLC, HDR_SNAP, HDR_MPLS, HDR_PPPOE, HDR_PPP, HDR_CHDLC,
+	HDR_SLL, HDR_SLL2, HDR_NULL, HDR_ARP, HDR_IPV4, HDR_IPV6, HDR_TCP, HDR_UDP,
+	HDR_ICMP, HDR_ICMPV6, HDR_GRE, HDR_ERSPAN, HDR_VXLAN, HDR_GENEVE, HDR_GTPU, HDR_L2TP,
+	HDR_SCTP, HDR_IGMP,
+	HDR_TYPE_COUNT
+};
+
+enum pkt_hdr_flag {
+	HDR_QUOTED = 1u << 0, /* inside an ICMP/ICMPv6 error: describes the quoted packet */
+};
+
+struct pkt_hdr {
+	uint8_t type;  /* enum pkt_hdr_type */
+	uint8_t flags; /* enum pkt_hdr_flag */
+	uint16_t len;  /* header length in bytes (fixed part + options) */
+	uint32_t off;  /* offset of the header in the frame */
+};
+
+#define PKT_MAX_HDRS 24 /* a deeper packet stops decoding with an event */
+
 /* Well-known link types (LINKTYPE_ values as in pcap files). */
 enum pkt_linktype {
 	LINKTYPE_NULL = 0,
@@ -100,6 +125,10 @@ struct pkt {
 	 * lengths (Ethernet padding is never payload). */
 	uint32_t payload_off;
 	uint32_t payload_len;
+
+	/* Header list; only nhdrs is reset per packet. */
+	uint8_t nhdrs;
+	struct pkt_hdr hdrs[PKT_MAX_HDRS];
 };
 
 #endif
