@@ -34,7 +34,7 @@ static const struct opt options[] = {
 	{ "stats-json", 0, OPT_STR, OFF(stats_json), 0, 0, 0, 0, "FILE", "write final statistics as JSON" },
 	{ "ring-packets", 0, OPT_U32, OFF(ring_packets), 0, 0, 16, 1 << 24, "N", "ring slots (default 16384)" },
 	{ "ring-bytes", 0, OPT_SIZE, OFF(ring_bytes), 0, 0, 65536, 1ull << 36, "BYTES",
-	  "frame arena size, suffix k/m/g allowed (default 64m)" },
+	  "frame arena size, suffix k/m/g allowed (default 16m)" },
 	{ "snaplen", 's', OPT_U32, OFF(snaplen), 0, 0, 64, 262144, "N", "bytes kept per packet (default 262144)" },
 	{ "batch", 0, OPT_U32, OFF(batch), 0, 0, 1, 4096, "N", "packets per dispatch round (default 256)" },
 	{ "gc", 0, OPT_GC, OFF(gc_mode), 0, 0, 0, 0, "MODE", "scheduled (default), default, or off (dangerous)" },
@@ -54,7 +54,7 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->ring_packets = 16384;
-	c->ring_bytes = 64ull << 20;
+	c->ring_bytes = 16ull << 20;
 	c->snaplen = 262144;
 	c->batch = 256;
 	c->gc_mode = GC_SCHEDULED;
