@@ -62,6 +62,12 @@ fuzz: deps
 	/usr/bin/python3 scripts/fuzz-seeds.py build/fuzz/seeds pcaps $(wildcard ../shared/pcaps)
 	cd build/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 corpus seeds
 
+# pktd against dpkt, Scapy, tshark and tcpdump on generated captures;
+# BENCH_ARGS passes options to bench/run.py (e.g. --packets 500000).
+bench: deps all
+	@PKTD_DEPS_EXTRA="python3-dpkt python3-scapy hyperfine linux-perf" scripts/deps.sh
+	@/usr/bin/python3 bench/run.py $(BENCH_ARGS)
+
 run: deps all
 	@scripts/run-samples.sh
 
