@@ -36,6 +36,7 @@ enum pkt_flag {
 	PKT_FLAG_FRAGMENT = 1u << 0,  /* IPv4 MF/offset or IPv6 fragment header */
 	PKT_FLAG_TRUNCATED = 1u << 1, /* caplen < what the headers declared */
 	PKT_FLAG_LLC = 1u << 2,       /* 802.3 length field, LLC follows */
+	PKT_FLAG_REASSEMBLED = 1u << 3, /* built by daemon/reasm.c from fragments (set after decoding) */
 };
 
 #define PKT_MAX_VLANS 4 /* tags recorded; deeper stacks are still walked */
