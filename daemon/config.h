@@ -24,8 +24,12 @@ struct config {
 	enum gc_mode gc_mode;
 	double gc_full_interval;  /* seconds between full collections */
 	double gc_young_interval; /* seconds of dispatch between young ones */
+	double gc_maintenance_interval; /* seconds between unfreeze + full collections */
 	uint32_t gc_young_min;    /* skip a young collection below this many objects */
 	uint32_t max_plugin_errors;
+	uint64_t frag_memory;    /* reassembly pool bytes; 0 = off */
+	uint32_t frag_datagrams; /* datagrams reassembled at once */
+	double frag_timeout;     /* packet-time seconds */
 	bool quiet;
 };
 

@@ -48,14 +48,32 @@ static PyObject *on_gc_event(PyObject *self, PyObject *const *args, Py_ssize_t n
 static PyMethodDef gc_event_def = { "pktd_gc_event", (PyCFunction)(void (*)(void))on_gc_event, METH_FASTCALL,
 				    "pktd: times every collection" };
 
-static PyObject *gc_call(const char *name)
+static int call0(PyObject *f)
 {
-	PyObject *gc = PyImport_ImportModule("gc");
-	if (!gc)
-		return NULL;
-	PyObject *r = PyObject_CallMethod(gc, name, NULL);
-	Py_DECREF(gc);
-	return r;
+	PyObject *r = PyObject_CallNoArgs(f);
+	if (!r)
+		return -1;
+	Py_DECREF(r);
+	return 0;
+}
+
+static void count_frozen(struct gcsched *g)
+{
+	PyObject *r = PyObject_CallNoArgs(g->get_freeze_count);
+	if (r) {
+		g->frozen = PyLong_AsUnsignedLongLong(r);
+		Py_DECREF(r);
+	}
+	PyErr_Clear();
+}
+
+/* Move every tracked object to the permanent generation. */
+static int freeze_now(struct gcsched *g)
+{
+	if (call0(g->freeze) < 0)
+		return -1;
+	count_frozen(g);
+	return 0;
 }
 
 int gcsched_start(struct gcsched *g, const struct config *c)
@@ -65,14 +83,18 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 	g->full_interval_ns = (uint64_t)(c->gc_full_interval * 1e9);
 	g->young_interval_ns = (uint64_t)(c->gc_young_interval * 1e9);
 	g->young_min = c->gc_young_min;
+	g->maintenance_interval_ns = (uint64_t)(c->gc_maintenance_interval * 1e9);
 	PyObject *gc = PyImport_ImportModule("gc");
 	if (!gc)
 		return -1;
 	g->collect = PyObject_GetAttrString(gc, "collect");
 	g->get_count = PyObject_GetAttrString(gc, "get_count");
+	g->freeze = PyObject_GetAttrString(gc, "freeze");
+	g->unfreeze = PyObject_GetAttrString(gc, "unfreeze");
+	g->get_freeze_count = PyObject_GetAttrString(gc, "get_freeze_count");
 	PyObject *callbacks = PyObject_GetAttrString(gc, "callbacks");
 	Py_DECREF(gc);
-	if (!g->collect || !g->get_count || !callbacks) {
+	if (!g->collect || !g->get_count || !g->freeze || !g->unfreeze || !g->get_freeze_count || !callbacks) {
 		Py_XDECREF(callbacks);
 		return -1;
 	}
@@ -86,28 +108,28 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 		return -1;
 	g_active = g;
 
-	PyObject *r = NULL;
+	PyObject *disable = NULL;
 	switch (g->mode) {
 	case GC_SCHEDULED:
 		/* Everything alive after setup is long-lived: collect once,
-		 * then freeze it so later full collections skip it. */
-		if (gcsched_collect(g, 2) < 0 || !(r = gc_call("freeze")))
+		 * then freeze it so later collections skip it. */
+		if (gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
 			return -1;
-		Py_DECREF(r);
-		if (!(r = gc_call("get_freeze_count")))
-			return -1;
-		g->frozen = PyLong_AsUnsignedLongLong(r);
-		Py_DECREF(r);
 		__attribute__((fallthrough)); /* automatic collection off too */
 	case GC_OFF:
-		if (!(r = gc_call("disable")))
+		gc = PyImport_ImportModule("gc");
+		disable = gc ? PyObject_GetAttrString(gc, "disable") : NULL;
+		Py_XDECREF(gc);
+		if (!disable || call0(disable) < 0) {
+			Py_XDECREF(disable);
 			return -1;
-		Py_DECREF(r);
+		}
+		Py_DECREF(disable);
 		break;
 	case GC_DEFAULT:
 		break;
 	}
-	g->last_young_ns = g->last_full_ns = clock_mono_ns();
+	g->last_young_ns = g->last_full_ns = g->last_maintenance_ns = clock_mono_ns();
 	return 0;
 }
 
@@ -137,14 +159,32 @@ static long young_count(struct gcsched *g)
 	return n;
 }
 
+/* Reclaim cycles among frozen objects: the one long pause, kept for idle
+ * moments. */
+static void maintenance(struct gcsched *g, uint64_t now)
+{
+	g->last_maintenance_ns = g->last_full_ns = g->last_young_ns = now;
+	g->youngs_since_middle = 0;
+	g->maintenances++;
+	if (call0(g->unfreeze) < 0 || gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
+		PyErr_Print();
+}
+
 void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 {
 	if (g->mode != GC_SCHEDULED)
 		return;
+	uint64_t since_maintenance = now - g->last_maintenance_ns;
+	if ((idle && since_maintenance >= g->maintenance_interval_ns) ||
+	    since_maintenance >= 2 * g->maintenance_interval_ns) {
+		maintenance(g, now);
+		return;
+	}
 	if (now - g->last_full_ns >= g->full_interval_ns) {
+		/* Frozen survivors are not scanned: this pause is short. */
 		g->last_full_ns = g->last_young_ns = now;
 		g->youngs_since_middle = 0;
-		if (gcsched_collect(g, 2) < 0)
+		if (gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
 			PyErr_Print();
 		return;
 	}
@@ -159,13 +199,25 @@ void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 		gen = 1;
 		g->youngs_since_middle = 0;
 	}
-	if (gcsched_collect(g, gen) < 0)
+	if (gcsched_collect(g, gen) < 0) {
 		PyErr_Print();
+		return;
+	}
+	if (gen == 1) {
+		/* What survived a middle collection is long-lived state. */
+		g->freezes++;
+		if (freeze_now(g) < 0)
+			PyErr_Print();
+	}
 }
 
 void gcsched_finish(struct gcsched *g)
 {
-	if (g->mode != GC_OFF && g->collect && gcsched_collect(g, 2) < 0)
+	if (g->mode == GC_OFF || !g->collect)
+		return;
+	if (g->mode == GC_SCHEDULED && call0(g->unfreeze) < 0)
+		PyErr_Print();
+	if (gcsched_collect(g, 2) < 0)
 		PyErr_Print();
 }
 
@@ -188,6 +240,9 @@ void gcsched_free(struct gcsched *g)
 	Py_CLEAR(g->callback);
 	Py_CLEAR(g->collect);
 	Py_CLEAR(g->get_count);
+	Py_CLEAR(g->freeze);
+	Py_CLEAR(g->unfreeze);
+	Py_CLEAR(g->get_freeze_count);
 	for (int i = 0; i < 3; i++)
 		Py_CLEAR(g->gen_arg[i]);
 }

@@ -3,9 +3,15 @@
  * --gc=scheduled: after every plugin's setup, collect everything and
  * gc.freeze() it (start-up objects are never scanned again), then turn
  * automatic collection off. gcsched_poll() runs young collections when
- * the ring runs empty or after a budget of dispatch time, a middle one
- * every tenth young one, and a full one at the configured interval (and
- * at exit), so cyclic garbage is reclaimed, not leaked.
+ * the ring runs empty or after a budget of dispatch time, and a middle one
+ * every tenth young one; the survivors of a middle collection are
+ * long-lived (a plugin's flow table), so they are frozen too, and no later
+ * collection scans them: every pause stays proportional to what was
+ * allocated recently, not to the size of the plugins' state. A full
+ * collection runs at --gc-full-interval. Cycles among frozen objects are
+ * reclaimed by maintenance: unfreeze, full collection, freeze again, at
+ * the first idle moment after --gc-maintenance-interval (or, with no idle
+ * moment, after twice that), and at exit. Nothing cyclic leaks forever.
  * --gc=default keeps Python's thresholds; --gc=off never collects.
  * Every collection, whoever started it, is timed through gc.callbacks. */
 #ifndef PKTD_GCSCHED_H
@@ -23,15 +29,18 @@ struct gcsched {
 	enum gc_mode mode;
 	uint64_t full_interval_ns, young_interval_ns;
 	uint32_t young_min;
-	uint64_t last_young_ns, last_full_ns;
+	uint64_t maintenance_interval_ns;
+	uint64_t last_young_ns, last_full_ns, last_maintenance_ns;
 	unsigned youngs_since_middle;
-	PyObject *collect, *get_count, *callback;
+	PyObject *collect, *get_count, *freeze, *unfreeze, *get_freeze_count, *callback;
 	PyObject *gen_arg[3];
 	uint64_t started_ns; /* of the collection in progress */
 	struct hist pauses[3];
 	uint64_t collected[3];   /* unreachable objects found */
 	uint64_t scheduled[3];   /* collections pktd asked for */
-	uint64_t frozen;         /* objects moved to the permanent generation */
+	uint64_t frozen;         /* objects in the permanent generation now */
+	uint64_t freezes;        /* survivor freezes after middle collections */
+	uint64_t maintenances;   /* unfreeze + full collection + freeze */
 };
 
 int gcsched_start(struct gcsched *g, const struct config *c);

@@ -40,10 +40,18 @@ static const struct opt options[] = {
 	{ "gc", 0, OPT_GC, OFF(gc_mode), 0, 0, 0, 0, "MODE", "scheduled (default), default, or off (dangerous)" },
 	{ "gc-full-interval", 0, OPT_DOUBLE, OFF(gc_full_interval), 0, 0, 0.001, 86400, "SECONDS",
 	  "seconds between full collections (default 60)" },
+	{ "gc-maintenance-interval", 0, OPT_DOUBLE, OFF(gc_maintenance_interval), 0, 0, 0.001, 86400 * 30, "SECONDS",
+	  "reclaim cycles among frozen objects at the first idle moment after this (default 600)" },
 	{ "gc-young-interval", 0, OPT_DOUBLE, OFF(gc_young_interval), 0, 0, 0.0001, 60, "SECONDS",
 	  "dispatch time between young collections (default 0.01)" },
 	{ "max-plugin-errors", 0, OPT_U32, OFF(max_plugin_errors), 0, 0, 1, 1u << 31, "N",
 	  "disable a plugin after N consecutive exceptions (default 100)" },
+	{ "frag-memory", 0, OPT_SIZE, OFF(frag_memory), 0, 0, 0, 1ull << 34, "BYTES",
+	  "IP fragment reassembly memory, suffix k/m/g; 0 = off (default 16m)" },
+	{ "frag-timeout", 0, OPT_DOUBLE, OFF(frag_timeout), 0, 0, 0.001, 86400, "SECONDS",
+	  "packet-time seconds a datagram waits for its fragments (default 30)" },
+	{ "frag-datagrams", 0, OPT_U32, OFF(frag_datagrams), 0, 0, 1, 1 << 20, "N",
+	  "datagrams reassembled at once (default 1024)" },
 	{ "quiet", 'q', OPT_FLAG, OFF(quiet), 0, 0, 0, 0, NULL, "no summary on stderr" },
 	{ "help", 'h', OPT_HELP, 0, 0, 0, 0, 0, NULL, "this help" },
 	{ "version", 'V', OPT_VERSION, 0, 0, 0, 0, 0, NULL, "print the version" },
@@ -60,8 +68,12 @@ void config_defaults(struct config *c)
 	c->gc_mode = GC_SCHEDULED;
 	c->gc_full_interval = 60;
 	c->gc_young_interval = 0.01;
+	c->gc_maintenance_interval = 600;
 	c->gc_young_min = 100;
 	c->max_plugin_errors = 100;
+	c->frag_memory = 16ull << 20;
+	c->frag_datagrams = 1024;
+	c->frag_timeout = 30;
 }
 
 static void usage(FILE *f)

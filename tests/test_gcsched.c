@@ -110,6 +110,52 @@ static void test_young_on_idle_and_budget(void **state)
 	py_exec("import gc; gc.unfreeze(); gc.enable()");
 }
 
+/* Survivors of a middle collection are frozen, so later collections do
+ * not scan them; maintenance unfreezes and reclaims cycles among them. */
+static void test_freeze_survivors_and_maintenance(void **state)
+{
+	(void)state;
+	struct gcsched g;
+	struct config c = cfg(GC_SCHEDULED);
+	c.gc_young_min = 1;
+	c.gc_maintenance_interval = 1000;
+	assert_int_equal(gcsched_start(&g, &c), 0);
+	uint64_t t = g.last_young_ns, frozen0 = g.frozen;
+	py_exec("import weakref\n"
+		"class Cell: pass\n"
+		"table = [Cell() for i in range(3000)]\n"
+		"for x in table: x.me = x\n"
+		"probe = weakref.ref(table[0])\n"
+		"keep = []\n");
+	/* Young collections until the tenth, which is a middle one. (A poll
+	 * with nothing new in generation 0 collects nothing.) */
+	uint64_t i = 1;
+	for (; g.scheduled[0] + g.scheduled[1] < 10 && i < 200; i++) {
+		py_exec("keep.append([[] for _ in range(20)])");
+		gcsched_poll(&g, t + i * 100000000ull, true);
+	}
+	assert_int_equal(g.scheduled[1], 1);
+	assert_int_equal(g.freezes, 1);
+	/* Frozen objects are in no generation any collection scans. */
+	assert_int_equal(py_eval("id(probe()) not in {id(o) for o in __import__('gc').get_objects()}"), 1);
+	assert_true(g.frozen > frozen0);
+	/* The table dies as cycles: frozen, so ordinary collections keep it. */
+	py_exec("del table, x\nkeep.append([[] for _ in range(20)])");
+	gcsched_poll(&g, t + i * 100000000ull, true);
+	assert_int_equal(py_eval("probe() is not None"), 1);
+	/* Maintenance at an idle moment once due reclaims it. */
+	gcsched_poll(&g, t + 2000ull * 1000000000ull, true);
+	assert_int_equal(g.maintenances, 1);
+	assert_int_equal(py_eval("probe() is None"), 1);
+	/* With no idle moment, maintenance still runs after twice the interval. */
+	gcsched_poll(&g, t + 3500ull * 1000000000ull, false);
+	assert_int_equal(g.maintenances, 1);
+	gcsched_poll(&g, t + 4100ull * 1000000000ull, false);
+	assert_int_equal(g.maintenances, 2);
+	gcsched_free(&g);
+	py_exec("import gc; gc.unfreeze(); gc.enable()");
+}
+
 /* default mode keeps Python's thresholds, and its collections are timed. */
 static void test_default_measures_automatic(void **state)
 {
@@ -175,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_scheduled_freezes_and_disables),
 		cmocka_unit_test(test_full_collection_reclaims_cycles),
 		cmocka_unit_test(test_young_on_idle_and_budget),
+		cmocka_unit_test(test_freeze_survivors_and_maintenance),
 		cmocka_unit_test(test_default_measures_automatic),
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_hist_percentiles),
