@@ -40,6 +40,10 @@ static PyObject *on_gc_event(PyObject *self, PyObject *const *args, Py_ssize_t n
 		PyErr_Clear();
 	if (gen < 0 || gen > 2)
 		gen = 2;
+	if (g->at_exit) { /* after dispatch ended: no packet waits on it */
+		g->exit_pause_ns += pause;
+		return Py_NewRef(Py_None);
+	}
 	hist_record(&g->pauses[gen], pause);
 	g->collected[gen] += (uint64_t)(collected > 0 ? collected : 0);
 	Py_RETURN_NONE;
@@ -67,13 +71,11 @@ static void count_frozen(struct gcsched *g)
 	PyErr_Clear();
 }
 
-/* Move every tracked object to the permanent generation. */
+/* Move every tracked object to the permanent generation: a list splice.
+ * (Counting them walks the list, so that is left to start and exit.) */
 static int freeze_now(struct gcsched *g)
 {
-	if (call0(g->freeze) < 0)
-		return -1;
-	count_frozen(g);
-	return 0;
+	return call0(g->freeze);
 }
 
 int gcsched_start(struct gcsched *g, const struct config *c)
@@ -115,6 +117,7 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 		 * then freeze it so later collections skip it. */
 		if (gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
 			return -1;
+		count_frozen(g);
 		__attribute__((fallthrough)); /* automatic collection off too */
 	case GC_OFF:
 		gc = PyImport_ImportModule("gc");
@@ -215,8 +218,12 @@ void gcsched_finish(struct gcsched *g)
 {
 	if (g->mode == GC_OFF || !g->collect)
 		return;
-	if (g->mode == GC_SCHEDULED && call0(g->unfreeze) < 0)
-		PyErr_Print();
+	g->at_exit = true;
+	if (g->mode == GC_SCHEDULED) {
+		count_frozen(g);
+		if (call0(g->unfreeze) < 0)
+			PyErr_Print();
+	}
 	if (gcsched_collect(g, 2) < 0)
 		PyErr_Print();
 }

@@ -35,10 +35,12 @@ struct gcsched {
 	PyObject *collect, *get_count, *freeze, *unfreeze, *get_freeze_count, *callback;
 	PyObject *gen_arg[3];
 	uint64_t started_ns; /* of the collection in progress */
+	bool at_exit;          /* the exit collection: not in the histograms */
+	uint64_t exit_pause_ns;
 	struct hist pauses[3];
 	uint64_t collected[3];   /* unreachable objects found */
 	uint64_t scheduled[3];   /* collections pktd asked for */
-	uint64_t frozen;         /* objects in the permanent generation now */
+	uint64_t frozen;         /* objects frozen (after start-up, then at exit) */
 	uint64_t freezes;        /* survivor freezes after middle collections */
 	uint64_t maintenances;   /* unfreeze + full collection + freeze */
 };
