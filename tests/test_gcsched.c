@@ -120,7 +120,7 @@ static void test_freeze_survivors_and_maintenance(void **state)
 	c.gc_young_min = 1;
 	c.gc_maintenance_interval = 1000;
 	assert_int_equal(gcsched_start(&g, &c), 0);
-	uint64_t t = g.last_young_ns, frozen0 = g.frozen;
+	uint64_t t = g.last_young_ns;
 	py_exec("import weakref\n"
 		"class Cell: pass\n"
 		"table = [Cell() for i in range(3000)]\n"
@@ -138,7 +138,6 @@ static void test_freeze_survivors_and_maintenance(void **state)
 	assert_int_equal(g.freezes, 1);
 	/* Frozen objects are in no generation any collection scans. */
 	assert_int_equal(py_eval("id(probe()) not in {id(o) for o in __import__('gc').get_objects()}"), 1);
-	assert_true(g.frozen > frozen0);
 	/* The table dies as cycles: frozen, so ordinary collections keep it. */
 	py_exec("del table, x\nkeep.append([[] for _ in range(20)])");
 	gcsched_poll(&g, t + i * 100000000ull, true);
