@@ -15,6 +15,45 @@ void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint
 	c->snaplen = snaplen;
 	c->ring = ring;
 	c->host = host;
+	c->reasm.complete = -1;
+}
+
+int capture_reasm_init(struct capture *c, uint64_t memory, uint32_t max_datagrams, double timeout_s)
+{
+	struct reasm_config cfg = { memory, max_datagrams, (uint64_t)(timeout_s * 1e9) };
+	return reasm_init(&c->reasm, &cfg);
+}
+
+/* Publish the datagram reassembly completed, right after the fragment that
+ * completed it. False when the ring has no room yet (it stays pending). */
+static bool publish_reassembled(struct capture *c)
+{
+	uint32_t len, linktype, ifindex;
+	if (!reasm_pending(&c->reasm, &len, &linktype, &ifindex))
+		return true;
+	if ((uint64_t)len + sizeof(struct ring_frame) + 16 > c->ring->arena_size / 2) {
+		reasm_discard(&c->reasm); /* could never fit: counted as unbuilt */
+		return true;
+	}
+	struct ring_slot *slot = ring_reserve(c->ring, len);
+	if (!slot)
+		return false;
+	reasm_build(&c->reasm, slot->frame->data);
+	struct pkt *p = &slot->pkt;
+	p->data = slot->frame->data;
+	p->ts_ns = c->reasm_ts_ns;
+	p->frame_no = c->reasm_frame_no;
+	p->caplen = len;
+	p->wirelen = len;
+	p->linktype = linktype;
+	p->ifindex = ifindex;
+	decode_packet(p, NULL); /* decode events count captured frames only */
+	p->flags |= PKT_FLAG_REASSEMBLED;
+	slot->plugin_mask = c->host->n ? plugins_match(c->host, linktype, p->data, len, len) : 0;
+	slot->enqueue_ns = 0;
+	ring_publish(c->ring, slot, len);
+	c->reassembled++;
+	return true;
 }
 
 static void close_current(struct capture *c)
@@ -61,6 +100,12 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 	char err[512];
 	struct source_record rec;
 	for (uint32_t n = 0; n < max;) {
+		if (c->reasm.complete >= 0) {
+			if (!publish_reassembled(c))
+				return CAPTURE_FULL;
+			n++;
+			continue;
+		}
 		if (!c->src && !open_next(c))
 			return CAPTURE_DONE;
 		/* Room for the largest record before reading it: a record is
@@ -91,7 +136,14 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			c->decoded_clean++;
 		else if (p->error == EV_LINK_UNSUPPORTED)
 			report_linktype(c, rec.linktype);
+		enum reasm_result rr = reasm_add(&c->reasm, p);
+		if (rr == REASM_COMPLETE) {
+			c->reasm_frame_no = p->frame_no;
+			c->reasm_ts_ns = p->ts_ns;
+		}
 		slot->plugin_mask = c->host->n ? plugins_match(c->host, rec.linktype, p->data, p->caplen, p->wirelen) : 0;
+		if (rr != REASM_NOT_FRAGMENT)
+			slot->plugin_mask &= c->host->fragments_mask; /* the others get the datagram */
 		slot->enqueue_ns = 0;
 		ring_publish(c->ring, slot, rec.caplen);
 		c->packets_read++;
@@ -111,4 +163,5 @@ void capture_stop(struct capture *c)
 void capture_close(struct capture *c)
 {
 	close_current(c);
+	reasm_free(&c->reasm); /* counters stay for the statistics */
 }

@@ -12,6 +12,7 @@
 
 #include "decode.h"
 #include "plugin.h"
+#include "reasm.h"
 #include "ring.h"
 #include "source.h"
 
@@ -42,10 +43,18 @@ struct capture {
 	uint64_t input_bytes_done; /* bytes of inputs finished */
 	uint32_t reported_linktypes[CAPTURE_LINKTYPES_REPORTED];
 	unsigned nreported;
+
+	/* Fragment reassembly: a completed datagram waits here (frame number
+	 * and time of the fragment that completed it) until the ring has room. */
+	struct reasm reasm;
+	uint64_t reasm_frame_no, reasm_ts_ns;
+	uint64_t reassembled; /* reassembled packets published */
 };
 
 void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint32_t snaplen, struct ring *ring,
 		  struct plugin_host *host);
+/* Set up fragment reassembly (memory 0: off). -1 when out of memory. */
+int capture_reasm_init(struct capture *c, uint64_t memory, uint32_t max_datagrams, double timeout_s);
 /* Read up to `max` packets into the ring. */
 enum capture_status capture_fill(struct capture *c, uint32_t max);
 /* Stop reading (signal): the current input is closed. */

@@ -46,6 +46,11 @@ int main(int argc, char **argv)
 	}
 	d.py_blocks_start = _Py_GetAllocatedBlocks();
 	capture_init(&d.capture, d.cfg.inputs, d.cfg.ninputs, d.cfg.snaplen, &d.ring, &d.host);
+	if (capture_reasm_init(&d.capture, d.cfg.frag_memory, d.cfg.frag_datagrams, d.cfg.frag_timeout) < 0) {
+		fprintf(stderr, "pktd: cannot allocate --frag-memory %llu: %s\n", (unsigned long long)d.cfg.frag_memory,
+			strerror(errno));
+		return EXIT_SETUP_ERROR;
+	}
 	dispatch_init(&d.dispatch, &d.ring, &d.host);
 
 	d.started_ns = clock_mono_ns();

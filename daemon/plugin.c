@@ -152,6 +152,21 @@ int plugins_load(struct plugin_host *h, const char *const *paths, unsigned n, ui
 		p->teardown = hook(p->module, "teardown", &bad);
 		if (bad)
 			return -1;
+		PyObject *frag = PyObject_GetAttrString(p->module, "FRAGMENTS");
+		if (!frag) {
+			PyErr_Clear();
+		} else {
+			int t = PyObject_IsTrue(frag);
+			Py_DECREF(frag);
+			if (t < 0) {
+				fprintf(stderr, "pktd: plugin %s: FRAGMENTS must be true or false:\n", p->name);
+				PyErr_Print();
+				return -1;
+			}
+			p->fragments = t;
+			if (t)
+				h->fragments_mask |= 1ull << i;
+		}
 		PyObject *flt = PyObject_GetAttrString(p->module, "FILTER");
 		if (!flt) {
 			PyErr_Clear();

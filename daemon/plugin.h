@@ -26,6 +26,7 @@ struct plugin {
 	PyObject *packet;                                    /* reused pktd.Packet */
 	unsigned index;                                      /* bit in slot->plugin_mask */
 
+	bool fragments; /* FRAGMENTS = True: also the IP fragments of reassembled datagrams */
 	char *filter; /* FILTER text, NULL = every packet */
 	struct plugin_filter filters[PLUGIN_MAX_LINKTYPES];
 	unsigned nfilters;
@@ -49,6 +50,7 @@ struct plugin_host {
 	unsigned n;
 	uint32_t max_errors;
 	uint32_t snaplen;
+	uint64_t fragments_mask; /* plugins with FRAGMENTS = True */
 };
 
 /* Load every plugin file: import, find hooks, validate FILTER. Returns -1

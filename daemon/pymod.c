@@ -407,6 +407,7 @@ PK_GETTER(icmp_code, HAS_ICMP, int_cached(p->icmp_code))
 PK_GETTER(arp_op, HAS(LAYER_ARP), int_cached(p->arp_op))
 PK_GETTER(error, p->error != 0 && p->error < EV_COUNT, Py_NewRef(g_event_names[p->error]))
 PK_GETTER(truncated, 1, PyBool_FromLong(p->flags & PKT_FLAG_TRUNCATED))
+PK_GETTER(reassembled, 1, PyBool_FromLong(p->flags & PKT_FLAG_REASSEMBLED))
 PK_GETTER(layers, 1, Py_NewRef(g_layer_tuples[p->layers & ((1u << LAYER_COUNT) - 1)]))
 PK_GETTER(payload, 1, Py_NewRef((PyObject *)pk->payload))
 PK_GETTER(payload_len, 1, int_cached(p->payload_len))
@@ -464,6 +465,7 @@ static PyGetSetDef packet_getset[] = {
 	GET(arp_op, "ARP opcode or None."),
 	GET(error, "None, or the first decode problem, e.g. 'ipv4.too_small'."),
 	GET(truncated, "True when caplen is shorter than the headers declared."),
+	GET(reassembled, "True for an IP datagram reassembled from fragments (frame = the completing fragment)."),
 	GET(layers, "Tuple of decoded layer names."),
 	GET(payload, "View of the bytes after the innermost decoded header."),
 	GET(payload_len, "Length of payload."),

@@ -32,6 +32,7 @@ void stats_print_summary(const struct pktd *d, FILE *f)
 			fprintf(f, "    %-24s %llu\n", decode_event_name(i), (unsigned long long)c->decode.events[i]);
 	if (c->input_errors)
 		fprintf(f, "  input errors %llu\n", (unsigned long long)c->input_errors);
+	reasm_print_summary(&c->reasm, f);
 	fprintf(f, "  ring %u slots, %llu bytes; high-water %llu slots, %llu stalls (backpressure), %llu frames pinned\n",
 		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
 		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
@@ -99,6 +100,9 @@ int stats_write_json(const struct pktd *d, const char *path)
 		sep = ", ";
 	}
 	fprintf(f, "},\n  \"dispatched\": %llu,\n", (unsigned long long)d->dispatch.packets);
+	fprintf(f, "  \"reassembled\": %llu,\n  \"reassembly\": ", (unsigned long long)c->reassembled);
+	reasm_write_json(&c->reasm, f);
+	fprintf(f, ",\n");
 	fprintf(f,
 		"  \"ring\": {\"slots\": %u, \"bytes\": %llu, \"high_water\": %llu, \"full_stalls\": %llu, "
 		"\"frames_pinned\": %llu},\n",

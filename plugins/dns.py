@@ -3,8 +3,10 @@
 UDP/53: the datagram payload is one message. TCP/53 (RFC 7766): messages
 carry a 2-byte length prefix; every message whose prefix and body are
 wholly inside one segment is decoded (several per segment too). Messages
-split across segments are counted as incomplete, not reassembled; IP
-fragments other than a whole datagram are skipped.
+split across segments are counted as incomplete, not reassembled. IP
+fragments are reassembled by pktd, which hands this plugin the whole
+datagram (pkt.reassembled) instead of the fragments; a fragment that still
+arrives (reassembly off: --frag-memory 0) is counted and skipped.
 
 Record (pktd.emit):
     {"ts", "src", "dst", "sport", "dport", "transport": "udp"|"tcp",

@@ -18,6 +18,16 @@ TCP port 53, mDNS (UDP/TCP 5353) or LLMNR (UDP 5355), the ports tshark
 4.0 registers; over TCP only when the whole length-prefixed message is in
 the segment.
 
+IP fragments: tshark reassembles them, and reports the reassembled
+datagram's upper layers (tcp.*, udp.*, icmp*, dns.qry.name) on the frame
+that completed it, while the other fragments show only their link and IP
+fields. This plugin sets FRAGMENTS = True, so pktd hands it every fragment
+and, right after the completing one, the reassembled packet (same frame
+number, pkt.reassembled): a fragment's record leaves out its upper layers,
+and the completing frame's record takes the fields it lacks from the
+reassembled packet. One record per frame, emitted once the next packet
+shows whether a reassembled datagram follows.
+
 ICMP and ICMPv6 error messages (destination unreachable, time exceeded,
 ...) quote the start of the offending datagram, and tshark decodes that
 quote: with first-occurrence fields, the quoted TCP/UDP ports, TCP flags
@@ -31,6 +41,8 @@ import struct
 
 import pktd
 import dnswire
+
+FRAGMENTS = True
 
 _TPID_8021Q = 0x8100
 _DNS_UDP_PORTS = (53, 5353, 5355)
@@ -106,7 +118,7 @@ def _quoted(rec, q, version):
                 rec["dns.qry.name"] = name
 
 
-def on_packet(pkt):
+def _record(pkt):
     rec = {
         "frame.number": pkt.frame,
         "frame.len": pkt.wirelen,
@@ -129,6 +141,8 @@ def on_packet(pkt):
         rec["ipv6.src"] = pkt.src
         rec["ipv6.dst"] = pkt.dst
         rec["ipv6.nxt"] = pkt.ip6_nxt
+    if pkt.is_fragment and (pkt.more_fragments or pkt.frag_offset):
+        return rec                      # upper layers come with the reassembled packet
     layers = pkt.layers
     if "tcp" in layers:
         sport, dport = pkt.sport, pkt.dport
@@ -160,4 +174,30 @@ def on_packet(pkt):
         rec["icmpv6.type"] = t
         if t in _ICMPV6_ERRORS:
             _quoted(rec, pkt.payload, 6)
-    pktd.emit(rec)
+    return rec
+
+
+_held = None    # the last frame's record: a reassembled datagram may follow
+
+
+def on_packet(pkt):
+    global _held
+    if pkt.reassembled:
+        rec = _record(pkt)
+        if _held is not None and _held["frame.number"] == rec["frame.number"]:
+            for k, v in rec.items():
+                if k not in _held:
+                    _held[k] = v
+            pktd.emit(_held)
+            _held = None
+        return
+    if _held is not None:
+        pktd.emit(_held)
+    _held = _record(pkt)
+
+
+def teardown():
+    global _held
+    if _held is not None:
+        pktd.emit(_held)
+        _held = None
