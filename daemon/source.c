@@ -26,7 +26,15 @@
 enum source_kind {
 	SOURCE_KIND_PCAP,
 	SOURCE_KIND_PCAPNG,
+	SOURCE_KIND_PCAP_MMAP, /* classic pcap, regular file, read in place */
 };
+
+static bool use_mmap = true;
+
+void source_set_mmap(bool enable)
+{
+	use_mmap = enable;
+}
 
 /* The fopencookie() state: the peeked bytes, then the descriptor. */
 struct source_cookie {
@@ -43,6 +51,7 @@ struct source {
 	union {
 		struct pcap_reader *pcap;
 		struct pcapng_reader *pcapng;
+		struct mmap_reader *mmap;
 	} r;
 	char *stdio_buf;                  /* outlives the stream; freed last */
 	uint64_t total;                   /* file size, 0 for pipes */
@@ -233,6 +242,18 @@ struct source *source_open(const char *path, uint32_t snaplen, char *err, size_t
 		goto fail_fd;
 	}
 
+	if (s->kind == SOURCE_KIND_PCAP && use_mmap && !is_stdin) {
+		err[0] = 0;
+		s->r.mmap = mmap_reader_open(fd, name, snaplen, err, errlen);
+		if (s->r.mmap) {
+			close(fd); /* the mapping stays */
+			s->kind = SOURCE_KIND_PCAP_MMAP;
+			return s;
+		}
+		if (err[0])
+			goto fail_fd;
+	}
+
 	fp = source_stream_open(fd, !is_stdin, magic, sizeof(magic), &s->stdio_buf);
 	if (!fp) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -268,7 +289,9 @@ enum source_status source_next(struct source *s, struct source_record *rec, char
 	if (s->done == SOURCE_EOF)
 		return SOURCE_EOF;
 
-	if (s->kind == SOURCE_KIND_PCAP)
+	if (s->kind == SOURCE_KIND_PCAP_MMAP)
+		st = mmap_reader_next(s->r.mmap, rec, err, errlen);
+	else if (s->kind == SOURCE_KIND_PCAP)
 		st = pcap_reader_next(s->r.pcap, rec, err, errlen);
 	else
 		st = pcapng_reader_next(s->r.pcapng, rec, err, errlen);
@@ -281,11 +304,18 @@ enum source_status source_next(struct source *s, struct source_record *rec, char
 
 const char *source_format(const struct source *s)
 {
-	return s->kind == SOURCE_KIND_PCAP ? "pcap" : "pcapng";
+	return s->kind == SOURCE_KIND_PCAPNG ? "pcapng" : "pcap";
+}
+
+const char *source_reader_name(const struct source *s)
+{
+	return s->kind == SOURCE_KIND_PCAP_MMAP ? "mmap" : s->kind == SOURCE_KIND_PCAP ? "libpcap" : "pcapng";
 }
 
 uint64_t source_bytes_read(const struct source *s)
 {
+	if (s->kind == SOURCE_KIND_PCAP_MMAP)
+		return mmap_reader_offset(s->r.mmap);
 	if (s->kind == SOURCE_KIND_PCAP)
 		return pcap_reader_offset(s->r.pcap);
 	return pcapng_reader_offset(s->r.pcapng);
@@ -300,7 +330,9 @@ void source_close(struct source *s)
 {
 	if (!s)
 		return;
-	if (s->kind == SOURCE_KIND_PCAP)
+	if (s->kind == SOURCE_KIND_PCAP_MMAP)
+		mmap_reader_close(s->r.mmap);
+	else if (s->kind == SOURCE_KIND_PCAP)
 		pcap_reader_close(s->r.pcap);
 	else
 		pcapng_reader_close(s->r.pcapng);

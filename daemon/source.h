@@ -8,6 +8,7 @@
 #ifndef PKTD_SOURCE_H
 #define PKTD_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,12 @@ enum source_status source_next(struct source *s, struct source_record *rec, char
 
 /* "pcap" or "pcapng". */
 const char *source_format(const struct source *s);
+/* Which reader: "mmap" (classic pcap read in place), "libpcap", "pcapng". */
+const char *source_reader_name(const struct source *s);
+
+/* Classic pcap regular files are mapped and read in place unless this is
+ * turned off (then libpcap reads them; both give identical records). */
+void source_set_mmap(bool enable);
 
 /* Bytes consumed so far and total size when known (0 for pipes). */
 uint64_t source_bytes_read(const struct source *s);

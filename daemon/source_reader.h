@@ -24,6 +24,9 @@ enum source_status pcap_reader_next(struct pcap_reader *r, struct source_record 
 				    char *err, size_t errlen);
 uint64_t pcap_reader_offset(const struct pcap_reader *r); /* bytes consumed */
 void pcap_reader_close(struct pcap_reader *r);
+/* libpcap's DLT_ value -> the LINKTYPE_ value of the file formats (also
+ * used by the live source). */
+uint32_t source_linktype_of_dlt(int dlt);
 
 /* pcapng, read by our own code (libpcap 1.10 refuses mixed interfaces). */
 struct pcapng_reader;
@@ -34,5 +37,17 @@ enum source_status pcapng_reader_next(struct pcapng_reader *r, struct source_rec
 				      char *err, size_t errlen);
 uint64_t pcapng_reader_offset(const struct pcapng_reader *r);
 void pcapng_reader_close(struct pcapng_reader *r);
+
+/* Classic pcap from a regular file, read in place from a mapping (no copy;
+ * records point into the mapping until close). Returns NULL without a
+ * message when the file is not one it can map (a pipe, not classic pcap):
+ * the stream readers then take it; with a message in err when it is
+ * classic pcap but unreadable. */
+struct mmap_reader;
+
+struct mmap_reader *mmap_reader_open(int fd, const char *name, uint32_t snaplen, char *err, size_t errlen);
+enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record *rec, char *err, size_t errlen);
+uint64_t mmap_reader_offset(const struct mmap_reader *r);
+void mmap_reader_close(struct mmap_reader *r);
 
 #endif
