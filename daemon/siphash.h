@@ -1,0 +1,42 @@
+/* siphash.h: SipHash-2-4 and SipHash-1-3, keyed 64-bit hashes (Aumasson and
+ * Bernstein, "SipHash: a fast short-input PRF", INDOCRYPT 2012).
+ *
+ * The flow table keys its hash with a random 128-bit key chosen at start-up,
+ * so an attacker who does not know the key cannot choose packets that collide
+ * (hash flooding). SipHash-2-4 is the paper's recommended PRF; SipHash-1-3 is
+ * the faster variant CPython (3.11+) and Rust use for hash tables, and the one
+ * the flow table uses on every packet.
+ *
+ * Written from the paper's description: the state is four 64-bit words
+ * initialised from the key and the constants "somepseudorandomlygeneratedbytes";
+ * each 8-byte little-endian message word m is absorbed as v3 ^= m,
+ * c SipRounds, v0 ^= m; the last word carries the message length (mod 256) in
+ * its top byte; finalisation is v2 ^= 0xff, d SipRounds, and the result is
+ * v0 ^ v1 ^ v2 ^ v3. */
+#ifndef PKTD_SIPHASH_H
+#define PKTD_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct siphash_key {
+	uint64_t k0, k1; /* the 16 key bytes, read little-endian */
+};
+
+/* The key from 16 bytes (k0 = bytes 0..7 little-endian, k1 = bytes 8..15),
+ * as in the paper's test vectors. */
+void siphash_key_from_bytes(struct siphash_key *k, const uint8_t bytes[16]);
+
+/* A random key from getrandom(2) (falling back to /dev/urandom). Returns -1
+ * with errno when neither source works. */
+int siphash_key_random(struct siphash_key *k);
+
+uint64_t siphash_24(const struct siphash_key *k, const void *data, size_t len);
+uint64_t siphash_13(const struct siphash_key *k, const void *data, size_t len);
+
+/* SipHash-1-3 of nwords 64-bit words, equal to siphash_13() over their
+ * 8 * nwords little-endian bytes (no byte loads or tail handling: the flow
+ * table packs its keys into words). */
+uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords);
+
+#endif
