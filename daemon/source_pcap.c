@@ -52,7 +52,7 @@ static const struct {
 	{ DLT_PKTAP, 258 },
 };
 
-static uint32_t pcap_reader_linktype(int dlt)
+uint32_t source_linktype_of_dlt(int dlt)
 {
 	for (size_t i = 0; i < sizeof(pcap_reader_dlt_map) / sizeof(pcap_reader_dlt_map[0]); i++)
 		if (pcap_reader_dlt_map[i].dlt == dlt)
@@ -101,7 +101,7 @@ struct pcap_reader *pcap_reader_open(FILE *fp, const char *name, uint32_t snaple
 	r->snaplen = snaplen ? snaplen : UINT32_MAX;
 	snap = pcap_snapshot(r->p);
 	r->file_snaplen = snap > 0 ? (uint32_t)snap : UINT32_MAX;
-	r->linktype = pcap_reader_linktype(pcap_datalink(r->p)); /* FCS bits already masked */
+	r->linktype = source_linktype_of_dlt(pcap_datalink(r->p)); /* FCS bits already masked */
 	return r;
 }
 
