@@ -2,9 +2,15 @@
 #include "capture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
+
+/* A paced packet due this close to now is sent without waiting (the
+ * loop's timers have about a millisecond of resolution). */
+#define PACE_SLACK_NS 500000u
 
 void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint32_t snaplen, struct ring *ring,
 		  struct plugin_host *host)
@@ -16,6 +22,25 @@ void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint
 	c->ring = ring;
 	c->host = host;
 	c->reasm.complete = -1;
+	c->loops = 1;
+	c->overflow = OVERFLOW_BLOCK;
+}
+
+int capture_configure(struct capture *c, const struct config *cfg, struct live_source *live, struct dump *dump)
+{
+	c->overflow = cfg->overflow == OVERFLOW_DROP ? OVERFLOW_DROP : OVERFLOW_BLOCK;
+	c->live = live;
+	c->dump = dump;
+	pace_init(&c->pace, cfg->speed, cfg->pps);
+	c->loops = cfg->loop;
+	if (live && c->overflow == OVERFLOW_BLOCK && !(c->stash = malloc(c->snaplen)))
+		return -1;
+	for (unsigned i = 0; i < c->ninputs; i++) {
+		struct stat st;
+		if (strcmp(c->inputs[i], "-") != 0 && stat(c->inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+			c->input_bytes_pass += (uint64_t)st.st_size;
+	}
+	return 0;
 }
 
 int capture_reasm_init(struct capture *c, uint64_t memory, uint32_t max_datagrams, double timeout_s)
@@ -66,11 +91,21 @@ static void close_current(struct capture *c)
 	c->inputs_done++;
 }
 
-/* Open the next input; false when none is left. */
+/* Open the next input; false when none is left. After the last input
+ * the next --loop pass starts over, unless a whole pass read nothing. */
 static bool open_next(struct capture *c)
 {
 	char err[512];
-	while (!c->src && c->next_input < c->ninputs && !c->stopped) {
+	while (!c->src && !c->stopped && !c->inputs_exhausted) {
+		if (c->next_input >= c->ninputs) {
+			c->passes_done++;
+			if ((c->loops && c->passes_done >= c->loops) || c->pass_packets == 0) {
+				c->inputs_exhausted = true;
+				break;
+			}
+			c->next_input = 0;
+			c->pass_packets = 0;
+		}
 		const char *name = c->inputs[c->next_input++];
 		c->src = source_open(name, c->snaplen, err, sizeof(err));
 		c->current_name = name;
@@ -78,6 +113,7 @@ static bool open_next(struct capture *c)
 			fprintf(stderr, "pktd: %s\n", err);
 			c->input_errors++;
 		}
+		pace_break(&c->pace); /* the input's first packet follows at once */
 	}
 	return c->src != NULL;
 }
@@ -95,11 +131,75 @@ static void report_linktype(struct capture *c, uint32_t linktype)
 		c->current_name, linktype);
 }
 
+/* A record handed to pktd: counted, numbered, written to -w. */
+static void take_record(struct capture *c, const struct source_record *rec)
+{
+	c->frame_no++;
+	c->packets_read++;
+	c->pass_packets++;
+	c->bytes_read += rec->caplen;
+	c->wire_bytes += rec->wirelen;
+	if (c->dump)
+		dump_write(c->dump, rec->linktype, rec->ts_ns, rec->caplen, rec->wirelen, rec->data);
+}
+
+/* Copy the record taken last into the slot, decode it, file fragments,
+ * run the plugins' filters: the slot is ready to publish. */
+static void fill_slot(struct capture *c, struct ring_slot *slot, const struct source_record *rec)
+{
+	memcpy(slot->frame->data, rec->data, rec->caplen);
+	struct pkt *p = &slot->pkt;
+	p->data = slot->frame->data;
+	p->ts_ns = rec->ts_ns;
+	p->frame_no = c->frame_no;
+	p->caplen = rec->caplen;
+	p->wirelen = rec->wirelen;
+	p->linktype = rec->linktype;
+	p->ifindex = rec->ifindex;
+	decode_packet(p, &c->decode);
+	if (p->error == 0)
+		c->decoded_clean++;
+	else if (p->error == EV_LINK_UNSUPPORTED)
+		report_linktype(c, rec->linktype);
+	enum reasm_result rr = reasm_add(&c->reasm, p);
+	if (rr == REASM_COMPLETE) {
+		c->reasm_frame_no = p->frame_no;
+		c->reasm_ts_ns = p->ts_ns;
+	}
+	slot->plugin_mask = c->host->n ? plugins_match(c->host, rec->linktype, p->data, p->caplen, p->wirelen) : 0;
+	if (rr != REASM_NOT_FRAGMENT)
+		slot->plugin_mask &= c->host->fragments_mask; /* the others get the datagram */
+	slot->enqueue_ns = 0;
+}
+
+static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
+{
+	ring_publish(c->ring, slot, len);
+	c->queued++;
+}
+
+/* Paced replay: true when the held packet is due. */
+static bool pending_due(struct capture *c)
+{
+	if (c->pending_due_ns <= clock_mono_ns() + PACE_SLACK_NS)
+		return true;
+	c->wait_until_ns = c->pending_due_ns;
+	return false;
+}
+
 enum capture_status capture_fill(struct capture *c, uint32_t max)
 {
 	char err[512];
 	struct source_record rec;
 	for (uint32_t n = 0; n < max;) {
+		if (c->pending) {
+			if (!pending_due(c))
+				return CAPTURE_WAIT;
+			publish(c, c->pending, c->pending_len);
+			c->pending = NULL;
+			n++;
+			continue;
+		}
 		if (c->reasm.complete >= 0) {
 			if (!publish_reassembled(c))
 				return CAPTURE_FULL;
@@ -109,9 +209,10 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 		if (!c->src && !open_next(c))
 			return CAPTURE_DONE;
 		/* Room for the largest record before reading it: a record is
-		 * only ever read when it can be queued. */
+		 * only ever read when it can be queued (--overflow=block, the
+		 * file default); with drop, it is read and dropped. */
 		struct ring_slot *slot = ring_reserve(c->ring, c->snaplen);
-		if (!slot)
+		if (!slot && c->overflow != OVERFLOW_DROP)
 			return CAPTURE_FULL;
 		enum source_status st = source_next(c->src, &rec, err, sizeof(err));
 		if (st != SOURCE_OK) {
@@ -122,46 +223,123 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			close_current(c);
 			continue;
 		}
-		memcpy(slot->frame->data, rec.data, rec.caplen);
-		struct pkt *p = &slot->pkt;
-		p->data = slot->frame->data;
-		p->ts_ns = rec.ts_ns;
-		p->frame_no = ++c->frame_no;
-		p->caplen = rec.caplen;
-		p->wirelen = rec.wirelen;
-		p->linktype = rec.linktype;
-		p->ifindex = rec.ifindex;
-		decode_packet(p, &c->decode);
-		if (p->error == 0)
-			c->decoded_clean++;
-		else if (p->error == EV_LINK_UNSUPPORTED)
-			report_linktype(c, rec.linktype);
-		enum reasm_result rr = reasm_add(&c->reasm, p);
-		if (rr == REASM_COMPLETE) {
-			c->reasm_frame_no = p->frame_no;
-			c->reasm_ts_ns = p->ts_ns;
-		}
-		slot->plugin_mask = c->host->n ? plugins_match(c->host, rec.linktype, p->data, p->caplen, p->wirelen) : 0;
-		if (rr != REASM_NOT_FRAGMENT)
-			slot->plugin_mask &= c->host->fragments_mask; /* the others get the datagram */
-		slot->enqueue_ns = 0;
-		ring_publish(c->ring, slot, rec.caplen);
-		c->packets_read++;
-		c->bytes_read += rec.caplen;
-		c->wire_bytes += rec.wirelen;
+		take_record(c, &rec);
 		n++;
+		if (!slot) {
+			c->ring_dropped++;
+			continue;
+		}
+		fill_slot(c, slot, &rec);
+		if (pace_on(&c->pace)) {
+			/* Held in its reserved slot until due. */
+			c->pending = slot;
+			c->pending_len = rec.caplen;
+			c->pending_due_ns = pace_due(&c->pace, rec.ts_ns, clock_mono_ns());
+			n--;
+			continue;
+		}
+		publish(c, slot, rec.caplen);
 	}
 	return CAPTURE_MORE;
 }
 
+/* Live, --overflow=block: keep the record in hand for the next read. */
+static bool stash(struct capture *c, const struct source_record *rec)
+{
+	if (rec->data != c->stash) {
+		memcpy(c->stash, rec->data, rec->caplen);
+		c->stash_rec = *rec;
+		c->stash_rec.data = c->stash;
+	}
+	c->stashed = true;
+	return false;
+}
+
+/* Queue a live record. False when the ring is full under block: the
+ * record is stashed and reading stops. */
+static bool place_live(struct capture *c, const struct source_record *rec)
+{
+	if (c->reasm.complete >= 0 && !publish_reassembled(c)) {
+		if (c->overflow != OVERFLOW_DROP)
+			return stash(c, rec);
+		reasm_discard(&c->reasm); /* counted as unbuilt */
+	}
+	struct ring_slot *slot = ring_reserve(c->ring, c->snaplen);
+	if (!slot) {
+		if (c->overflow != OVERFLOW_DROP)
+			return stash(c, rec);
+		c->ring_dropped++;
+		return true;
+	}
+	fill_slot(c, slot, rec);
+	publish(c, slot, rec->caplen);
+	if (c->reasm.complete >= 0 && !publish_reassembled(c) && c->overflow == OVERFLOW_DROP)
+		reasm_discard(&c->reasm);
+	return true;
+}
+
+static bool live_packet(void *user, const struct source_record *rec)
+{
+	struct capture *c = user;
+	take_record(c, rec);
+	return place_live(c, rec);
+}
+
+enum capture_status capture_read_live(struct capture *c, uint32_t max)
+{
+	char err[512];
+	if (!c->live || c->stopped)
+		return CAPTURE_DONE;
+	if (c->stashed) {
+		if (!place_live(c, &c->stash_rec))
+			return CAPTURE_FULL;
+		c->stashed = false;
+	}
+	int n = live_read(c->live, (int)max, live_packet, c, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "pktd: %s\n", err);
+		c->input_errors++;
+		return CAPTURE_DONE;
+	}
+	if (c->stashed)
+		return CAPTURE_FULL;
+	return (uint32_t)n >= max ? CAPTURE_MORE : CAPTURE_WAIT;
+}
+
+bool capture_flush_held(struct capture *c)
+{
+	if (c->pending) {
+		publish(c, c->pending, c->pending_len);
+		c->pending = NULL;
+	}
+	if (c->stashed && place_live(c, &c->stash_rec))
+		c->stashed = false;
+	return !c->stashed;
+}
+
+void capture_refresh_kstats(struct capture *c)
+{
+	if (c->live && !c->stopped)
+		c->kstats = *live_stats(c->live);
+}
+
+uint64_t capture_input_bytes(const struct capture *c)
+{
+	return c->input_bytes_done + (c->src ? source_bytes_read(c->src) : 0);
+}
+
 void capture_stop(struct capture *c)
 {
+	capture_refresh_kstats(c); /* the final kernel counters */
 	c->stopped = true;
 	close_current(c);
+	capture_flush_held(c);
 }
 
 void capture_close(struct capture *c)
 {
 	close_current(c);
 	reasm_free(&c->reasm); /* counters stay for the statistics */
+	free(c->stash);
+	c->stash = NULL;
 }

@@ -10,11 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "decode.h"
+#include "dump.h"
+#include "pace.h"
 #include "plugin.h"
 #include "reasm.h"
 #include "ring.h"
 #include "source.h"
+#include "source_live.h"
 
 #define CAPTURE_LINKTYPES_REPORTED 64
 
@@ -22,6 +26,7 @@ enum capture_status {
 	CAPTURE_MORE, /* stopped after `max` packets; more to read */
 	CAPTURE_FULL, /* ring full: dispatch, then call again */
 	CAPTURE_DONE, /* every input read (or stopped) */
+	CAPTURE_WAIT, /* paced replay: the next packet is due at wait_until_ns */
 };
 
 struct capture {
@@ -44,6 +49,26 @@ struct capture {
 	uint32_t reported_linktypes[CAPTURE_LINKTYPES_REPORTED];
 	unsigned nreported;
 
+	/* Live capture, overflow, -w, replay timing (capture_configure). */
+	enum overflow_policy overflow;
+	struct live_source *live; /* -i; NULL for files */
+	struct live_stats kstats; /* kernel counters, last refreshed */
+	struct dump *dump;        /* -w; NULL without */
+	struct pace pace;
+	uint32_t loops;           /* passes over the inputs; 0 = until stopped */
+	uint32_t passes_done;
+	bool inputs_exhausted;    /* the last pass is over */
+	uint64_t pass_packets;    /* records read in the current pass */
+	struct ring_slot *pending; /* paced: filled, published when due */
+	uint32_t pending_len;
+	uint64_t pending_due_ns, wait_until_ns;
+	uint8_t *stash;           /* live, --overflow=block: a packet read when the ring was full */
+	struct source_record stash_rec;
+	bool stashed;
+	uint64_t queued;          /* records published into the ring */
+	uint64_t ring_dropped;    /* records dropped because the ring was full (--overflow=drop) */
+	uint64_t input_bytes_pass; /* sum of the input files' sizes (progress; 0 = unknown) */
+
 	/* Fragment reassembly: a completed datagram waits here (frame number
 	 * and time of the fragment that completed it) until the ring has room. */
 	struct reasm reasm;
@@ -57,6 +82,20 @@ void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint
 int capture_reasm_init(struct capture *c, uint64_t memory, uint32_t max_datagrams, double timeout_s);
 /* Read up to `max` packets into the ring. */
 enum capture_status capture_fill(struct capture *c, uint32_t max);
+/* Live capture, -w, overflow policy, replay timing and loops; after
+ * capture_init. -1 when out of memory. */
+int capture_configure(struct capture *c, const struct config *cfg, struct live_source *live, struct dump *dump);
+/* Live: read what the kernel holds, up to `max` packets, into the ring.
+ * CAPTURE_FULL under --overflow=block when the ring is full (the packet in
+ * hand is kept for the next call); CAPTURE_DONE on a capture error. */
+enum capture_status capture_read_live(struct capture *c, uint32_t max);
+/* Publish what is held back (a paced packet not yet due, a live packet
+ * stashed by --overflow=block); false while the stash finds no room. */
+bool capture_flush_held(struct capture *c);
+/* Live: refresh kstats from pcap_stats (no-op for files or once stopped). */
+void capture_refresh_kstats(struct capture *c);
+/* Bytes of input consumed so far (progress), of input_bytes_pass per pass. */
+uint64_t capture_input_bytes(const struct capture *c);
 /* Stop reading (signal): the current input is closed. */
 void capture_stop(struct capture *c);
 void capture_close(struct capture *c);

@@ -3,12 +3,16 @@
 #define PKTD_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PKTD_MAX_INPUTS 256
 #define PKTD_MAX_PLUGINS 64 /* one bit each in a ring slot's plugin mask */
 
 enum gc_mode { GC_SCHEDULED, GC_DEFAULT, GC_OFF };
+
+/* --overflow: what a full ring does. Default: block for files, drop live. */
+enum overflow_policy { OVERFLOW_DEFAULT, OVERFLOW_BLOCK, OVERFLOW_DROP };
 
 struct config {
 	const char *inputs[PKTD_MAX_INPUTS];
@@ -31,12 +35,48 @@ struct config {
 	uint32_t frag_datagrams; /* datagrams reassembled at once */
 	double frag_timeout;     /* packet-time seconds */
 	bool quiet;
+
+	/* Live capture (-i) and daemon operation. */
+	const char *interface;    /* -i; NULL = file replay */
+	const char *kernel_filter; /* -f */
+	bool no_promisc;
+	bool immediate;
+	uint32_t buffer_mb;
+	bool list_interfaces;
+	enum overflow_policy overflow;
+	const char *write_path; /* -w */
+	uint64_t rotate_size;
+	double rotate_seconds;
+	const char *user; /* -Z */
+	double stats_interval;
+	const char *stats_log;
+	const char *metrics; /* ADDR:PORT or PORT */
+	double speed;
+	double pps;
+	uint32_t loop; /* passes over the inputs; 0 = until stopped */
+	const char *config_file;
+	char *config_text; /* the config file's contents; values point into it */
+	uint64_t file_lists; /* bit i: list option i holds values from the config file */
 };
 
 void config_defaults(struct config *c);
 
 /* Parse argv into c. Returns 0 to run, 1 when --help/--version printed
- * (exit 0), -1 on a usage error (message printed; exit 2). */
+ * (exit 0), -1 on a usage error (message printed; exit 2). A --config
+ * FILE is read first; flags on the command line override its values
+ * (a list option given on the command line replaces the file's list). */
 int config_parse_args(struct config *c, int argc, char **argv);
+
+/* Set one option by its long name, as the config file does. 0, or -1
+ * with a message in err. from_file: a list option appends; otherwise the
+ * first command-line value replaces what the file gave. */
+int config_apply(struct config *c, const char *name, const char *value, bool from_file, char *err, size_t errlen);
+
+/* Read `key = value` lines from path (config_file.c). Comments start with
+ * #; keys are long option names; list keys may repeat. The text is kept in
+ * c->config_text (values point into it). -1 with "FILE:LINE: message". */
+int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
+/* Free what config_read_file kept. */
+void config_free(struct config *c);
 
 #endif

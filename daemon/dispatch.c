@@ -9,7 +9,7 @@ void dispatch_init(struct dispatcher *d, struct ring *ring, struct plugin_host *
 	d->ring = ring;
 	d->host = host;
 	d->next = atomic_load(&ring->tail);
-	d->packets = d->rounds = 0;
+	d->packets = d->rounds = d->filtered_out = 0;
 }
 
 static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
@@ -91,6 +91,8 @@ uint32_t dispatch_run(struct dispatcher *d, uint32_t max)
 				run_packet_plugin(d->host, p, r, first, n);
 			p->time_ns += clock_mono_ns() - t0;
 		}
+		for (uint32_t j = 0; j < n; j++)
+			d->filtered_out += ring_at(r, first + j)->plugin_mask == 0;
 		d->next = first + n;
 		d->packets += n;
 		d->rounds++;

@@ -17,6 +17,7 @@ struct dispatcher {
 	struct plugin_host *host;
 	uint64_t next; /* next slot to dispatch */
 	uint64_t packets;  /* slots dispatched (all plugins done) */
+	uint64_t filtered_out; /* of those, slots no plugin's FILTER matched */
 	uint64_t rounds;
 };
 

@@ -1,26 +1,90 @@
 /* loop.c: the libevent loop driving capture, dispatch, timers and signals.
  *
- * One "pump" event does a round: read up to a batch into the ring, then
- * dispatch what the ring holds; it re-activates itself at low priority
- * while work remains, so timers (on_tick, GC budget) and signals still run
- * between rounds. Signals are libevent events: the first SIGINT/SIGTERM
- * stops reading, the ring is drained through the plugins, and the loop
- * exits normally (teardown, flush, stats); a second one exits at once. */
+ * One "pump" event does a round: for file replay, read up to a batch into
+ * the ring; then dispatch what the ring holds. It re-activates itself at
+ * low priority while work remains, so timers (on_tick, GC budget, stats,
+ * progress) and signals still run between rounds. A live capture's
+ * descriptor is a persistent read event at high priority: on readiness it
+ * reads what the kernel holds, in batches (pcap_dispatch), into the ring,
+ * then wakes the pump. Paced replay (--speed, --pps) arms a one-shot timer
+ * for the next packet's due time instead of sleeping.
+ *
+ * Signals are libevent events: the first SIGINT/SIGTERM stops reading, the
+ * ring is drained through the plugins, and the loop exits normally
+ * (teardown, flush, stats); a second one exits at once. SIGHUP reopens
+ * the output files (ops_reopen), SIGUSR1 prints the current statistics. */
 #include <signal.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "metrics.h"
+#include "ops.h"
 #include "pktd.h"
+#include "statsline.h"
 
-static void finish_if_done(struct pktd *d)
+/* Live, per wake-up: read until the kernel has nothing more, at most this
+ * many packets, so one burst cannot hold the loop. */
+#define LIVE_READ_MAX 65536u
+
+static void pump_later(struct pktd *d)
 {
-	if ((d->capture_done || d->stopping) && ring_published(&d->ring) == d->dispatch.next &&
-	    dispatch_unreleased(&d->dispatch) == 0)
-		event_base_loopexit(d->base, NULL);
-	else
-		event_active(d->pump, EV_READ, 0);
+	event_active(d->pump, EV_READ, 0);
+}
+
+static bool drained(struct pktd *d)
+{
+	return ring_published(&d->ring) == d->dispatch.next && dispatch_unreleased(&d->dispatch) == 0;
+}
+
+static void live_resume(struct pktd *d)
+{
+	if (!d->live_paused || d->stopping || d->capture_done)
+		return;
+	d->live_paused = false;
+	event_add(d->live_ev, NULL);
+	event_active(d->live_ev, EV_READ, 0);
+}
+
+static void live_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pktd *d = arg;
+	if (d->stopping || d->capture_done)
+		return;
+	uint32_t read_so_far = 0;
+	for (;;) {
+		uint64_t before = d->capture.packets_read;
+		enum capture_status st = capture_read_live(&d->capture, d->cfg.batch);
+		read_so_far += (uint32_t)(d->capture.packets_read - before);
+		if (st == CAPTURE_DONE) {
+			d->capture_done = true;
+			event_del(d->live_ev);
+			break;
+		}
+		if (st == CAPTURE_FULL) {
+			/* --overflow=block: stop reading until the ring has room;
+			 * the kernel buffers meanwhile (and drops, counted). */
+			event_del(d->live_ev);
+			d->live_paused = true;
+			break;
+		}
+		if (st != CAPTURE_MORE || read_so_far >= LIVE_READ_MAX)
+			break;
+	}
+	if (!drained(d) || d->capture_done)
+		pump_later(d);
+}
+
+static void pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pktd *d = arg;
+	d->pace_waiting = false;
+	pump_later(d);
 }
 
 static void pump_cb(evutil_socket_t fd, short what, void *arg)
@@ -28,9 +92,18 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct pktd *d = arg;
-	if (!d->capture_done && !d->stopping) {
-		if (capture_fill(&d->capture, d->cfg.batch) == CAPTURE_DONE)
+	bool file = !d->capture.live;
+	if (file && !d->capture_done && !d->stopping && !d->pace_waiting) {
+		enum capture_status st = capture_fill(&d->capture, d->cfg.batch);
+		if (st == CAPTURE_DONE) {
 			d->capture_done = true;
+		} else if (st == CAPTURE_WAIT) {
+			uint64_t now = clock_mono_ns();
+			uint64_t wait = d->capture.wait_until_ns > now ? d->capture.wait_until_ns - now : 0;
+			struct timeval tv = { (time_t)(wait / 1000000000u), (suseconds_t)(wait % 1000000000u / 1000u) };
+			d->pace_waiting = true;
+			event_add(d->pace_timer, &tv);
+		}
 	}
 	uint32_t n = dispatch_run(&d->dispatch, d->cfg.batch);
 	bool idle = ring_published(&d->ring) == d->dispatch.next;
@@ -42,7 +115,17 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 		 * them. */
 		gcsched_collect(&d->gc, 2);
 	}
-	finish_if_done(d);
+	if (d->live_paused && ring_has_room(&d->ring, d->capture.snaplen))
+		live_resume(d);
+	bool held = d->stopping && !capture_flush_held(&d->capture);
+	if ((d->capture_done || d->stopping) && !held && drained(d)) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	if (!idle || held || dispatch_unreleased(&d->dispatch) > 0 ||
+	    (file && !d->capture_done && !d->stopping && !d->pace_waiting))
+		pump_later(d);
+	/* Otherwise wait: for the capture descriptor, or the pace timer. */
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -53,10 +136,31 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	d->ticks++;
 	plugins_tick(&d->host, clock_wall_s());
 	output_flush(&d->out);
+	if (d->dumping)
+		dump_tick(&d->dump, clock_mono_ns());
 	if (ring_pins_live(&d->ring) > 0 && dispatch_unreleased(&d->dispatch) > 0)
 		fprintf(stderr, "pktd: the ring is held by %u views kept past their callbacks "
 				"(copy with bytes() to keep data); waiting for them to be released\n",
 			ring_pins_live(&d->ring));
+}
+
+static void stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pktd *d = arg;
+	if (!d->stats_log)
+		progress_draw(d, true);
+	statsline_write(d, d->stats_log ? d->stats_log : stderr);
+}
+
+static void progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pktd *d = arg;
+	if (!d->stopping && !d->capture_done)
+		progress_draw(d, false);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -69,15 +173,36 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		}
 		_exit(128 + (int)sig);
 	}
+	progress_draw(d, true);
 	fprintf(stderr, "pktd: %s: stopping, draining %u queued packets\n", strsignal((int)sig),
 		ring_published(&d->ring) > d->dispatch.next ? (unsigned)(ring_published(&d->ring) - d->dispatch.next)
 							    : 0u);
 	d->stopping = true;
+	if (d->live_ev)
+		event_del(d->live_ev);
 	capture_stop(&d->capture);
-	event_active(d->pump, EV_READ, 0);
+	pump_later(d);
 }
 
-int loop_run(struct pktd *d)
+static void sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	ops_reopen(arg);
+}
+
+static void sigusr1_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	struct pktd *d = arg;
+	progress_draw(d, true);
+	capture_refresh_kstats(&d->capture);
+	stats_print_summary(d, stderr);
+	fflush(stderr);
+}
+
+int loop_init(struct pktd *d)
 {
 	/* A callback that re-activates itself would otherwise run again in
 	 * the same pass over the active queue, and the loop would never poll
@@ -97,20 +222,63 @@ int loop_run(struct pktd *d)
 	d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, signal_cb, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, signal_cb, d);
-	if (!d->pump || !d->tick || !d->sig_int || !d->sig_term)
+	d->sig_hup = evsignal_new(d->base, SIGHUP, sighup_cb, d);
+	d->sig_usr1 = evsignal_new(d->base, SIGUSR1, sigusr1_cb, d);
+	d->pace_timer = evtimer_new(d->base, pace_cb, d);
+	d->stats_timer = event_new(d->base, -1, EV_PERSIST, stats_cb, d);
+	d->progress_timer = event_new(d->base, -1, EV_PERSIST, progress_cb, d);
+	if (!d->pump || !d->tick || !d->sig_int || !d->sig_term || !d->sig_hup || !d->sig_usr1 || !d->pace_timer ||
+	    !d->stats_timer || !d->progress_timer)
 		return -1;
-	/* Timers and signals (priority 0) run before the next pump round. */
+	if (d->live) {
+		d->live_ev = event_new(d->base, live_fd(d->live), EV_READ | EV_PERSIST, live_cb, d);
+		if (!d->live_ev)
+			return -1;
+		event_priority_set(d->live_ev, 0);
+	}
+	/* Timers, signals and the capture descriptor (priority 0) run before
+	 * the next pump round. */
 	event_priority_set(d->pump, 1);
+	return 0;
+}
+
+int loop_run(struct pktd *d)
+{
 	struct timeval one_second = { 1, 0 };
-	if (event_add(d->tick, &one_second) < 0 || event_add(d->sig_int, NULL) < 0 || event_add(d->sig_term, NULL) < 0)
+	if (event_add(d->tick, &one_second) < 0 || event_add(d->sig_int, NULL) < 0 ||
+	    event_add(d->sig_term, NULL) < 0 || event_add(d->sig_hup, NULL) < 0 || event_add(d->sig_usr1, NULL) < 0)
 		return -1;
-	event_active(d->pump, EV_READ, 0);
+	if (d->live_ev && event_add(d->live_ev, NULL) < 0)
+		return -1;
+	if (d->cfg.stats_interval > 0) {
+		double s = d->cfg.stats_interval;
+		struct timeval tv = { (time_t)s, (suseconds_t)((s - (double)(time_t)s) * 1e6) };
+		if (event_add(d->stats_timer, &tv) < 0)
+			return -1;
+	}
+	if (d->progress_on) {
+		struct timeval quarter = { 0, 250000 };
+		if (event_add(d->progress_timer, &quarter) < 0)
+			return -1;
+	}
+	pump_later(d);
 	int rc = event_base_dispatch(d->base);
-	event_free(d->pump);
-	event_free(d->tick);
-	event_free(d->sig_int);
-	event_free(d->sig_term);
-	event_base_free(d->base);
-	d->base = NULL;
+	progress_draw(d, true);
 	return rc < 0 ? -1 : 0;
+}
+
+void loop_free(struct pktd *d)
+{
+	struct event **evs[] = { &d->pump,	 &d->tick,	 &d->sig_int,	     &d->sig_term,
+				 &d->sig_hup,	 &d->sig_usr1,	 &d->pace_timer,     &d->stats_timer,
+				 &d->progress_timer, &d->live_ev };
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (*evs[i]) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
+	if (d->base) {
+		event_base_free(d->base);
+		d->base = NULL;
+	}
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ops.h"
 #include "pktd.h"
 #include "pyhost.h"
 #include "pymod.h"
@@ -21,6 +22,8 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_SETUP_ERROR;
 	signal(SIGPIPE, SIG_IGN);
+	if (d.cfg.list_interfaces)
+		return ops_list_interfaces();
 
 	if (output_open(&d.out, d.cfg.output, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pktd: %s\n", err);
@@ -31,6 +34,10 @@ int main(int argc, char **argv)
 			(unsigned long long)d.cfg.ring_bytes, strerror(errno));
 		return EXIT_SETUP_ERROR;
 	}
+	/* Live handle, -w, sockets: everything needing root before -Z drops it,
+	 * and before any plugin code is imported. */
+	if (ops_open(&d) < 0)
+		return EXIT_SETUP_ERROR;
 	if (pyhost_start() < 0)
 		return EXIT_SETUP_ERROR;
 	pymod_set_output(&d.out);
@@ -52,6 +59,8 @@ int main(int argc, char **argv)
 		return EXIT_SETUP_ERROR;
 	}
 	dispatch_init(&d.dispatch, &d.ring, &d.host);
+	if (ops_attach(&d) < 0)
+		return EXIT_SETUP_ERROR;
 
 	d.started_ns = clock_mono_ns();
 	if (loop_run(&d) < 0) {
@@ -74,6 +83,7 @@ int main(int argc, char **argv)
 		stats_print_summary(&d, stderr);
 	int stats_rc = d.cfg.stats_json ? stats_write_json(&d, d.cfg.stats_json) : 0;
 
+	ops_close(&d);
 	gcsched_free(&d.gc);
 	plugins_free(&d.host);
 	pyhost_stop();

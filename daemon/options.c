@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_LIST, OPT_STR, OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_GC, OPT_FLAG, OPT_HELP, OPT_VERSION };
+enum opt_kind {
+	OPT_LIST, OPT_STR, OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_GC, OPT_FLAG, OPT_HELP, OPT_VERSION,
+	OPT_OVERFLOW, OPT_CONFIG,
+};
 
 struct opt {
 	const char *name;
@@ -52,7 +55,34 @@ static const struct opt options[] = {
 	  "packet-time seconds a datagram waits for its fragments (default 30)" },
 	{ "frag-datagrams", 0, OPT_U32, OFF(frag_datagrams), 0, 0, 1, 1 << 20, "N",
 	  "datagrams reassembled at once (default 1024)" },
-	{ "quiet", 'q', OPT_FLAG, OFF(quiet), 0, 0, 0, 0, NULL, "no summary on stderr" },
+	{ "interface", 'i', OPT_STR, OFF(interface), 0, 0, 0, 0, "IFACE",
+	  "capture live on IFACE ('any' for all); not with -r" },
+	{ "filter", 'f', OPT_STR, OFF(kernel_filter), 0, 0, 0, 0, "EXPR", "kernel capture filter (pcap syntax), live only" },
+	{ "no-promisc", 0, OPT_FLAG, OFF(no_promisc), 0, 0, 0, 0, NULL, "do not put the interface in promiscuous mode" },
+	{ "buffer-size", 0, OPT_U32, OFF(buffer_mb), 0, 0, 1, 2047, "MB", "kernel capture buffer (default 32)" },
+	{ "immediate", 0, OPT_FLAG, OFF(immediate), 0, 0, 0, 0, NULL,
+	  "pcap immediate mode: each packet at once (lower latency, lower peak rate)" },
+	{ "list-interfaces", 'D', OPT_FLAG, OFF(list_interfaces), 0, 0, 0, 0, NULL, "list capture interfaces and exit" },
+	{ "overflow", 0, OPT_OVERFLOW, OFF(overflow), 0, 0, 0, 0, "POLICY",
+	  "full ring: drop (newest packet, counted; live default) or block (file default)" },
+	{ "write", 'w', OPT_STR, OFF(write_path), 0, 0, 0, 0, "FILE.pcap", "write the captured packets to a pcap file" },
+	{ "rotate-size", 0, OPT_SIZE, OFF(rotate_size), 0, 0, 4096, 1ull << 50, "BYTES",
+	  "start the next -w file after BYTES (suffix k/m/g)" },
+	{ "rotate-seconds", 0, OPT_DOUBLE, OFF(rotate_seconds), 0, 0, 1, 86400 * 366, "SECONDS",
+	  "start the next -w file every SECONDS" },
+	{ "user", 'Z', OPT_STR, OFF(user), 0, 0, 0, 0, "USER",
+	  "drop root privileges to USER after opening the capture and files, before plugins load" },
+	{ "stats-interval", 0, OPT_DOUBLE, OFF(stats_interval), 0, 0, 0.05, 86400, "SECONDS",
+	  "write a JSON stats line every SECONDS (stderr or --stats-log)" },
+	{ "stats-log", 0, OPT_STR, OFF(stats_log), 0, 0, 0, 0, "FILE", "append the periodic stats lines here" },
+	{ "metrics", 0, OPT_STR, OFF(metrics), 0, 0, 0, 0, "[ADDR:]PORT",
+	  "serve /metrics (Prometheus) and /stats (JSON) over HTTP; ADDR defaults to 127.0.0.1" },
+	{ "speed", 0, OPT_DOUBLE, OFF(speed), 0, 0, 0.0001, 1e6, "X", "replay files at X times their own timing" },
+	{ "pps", 0, OPT_DOUBLE, OFF(pps), 0, 0, 0.001, 1e9, "N", "replay files at N packets per second" },
+	{ "loop", 0, OPT_U32, OFF(loop), 0, 0, 0, 1u << 31, "N", "read the inputs N times (0: until stopped; default 1)" },
+	{ "config", 0, OPT_CONFIG, OFF(config_file), 0, 0, 0, 0, "FILE",
+	  "read 'option = value' lines first; command-line flags override them" },
+	{ "quiet", 'q', OPT_FLAG, OFF(quiet), 0, 0, 0, 0, NULL, "no summary or progress line on stderr" },
 	{ "help", 'h', OPT_HELP, 0, 0, 0, 0, 0, NULL, "this help" },
 	{ "version", 'V', OPT_VERSION, 0, 0, 0, 0, 0, NULL, "print the version" },
 };
@@ -71,6 +101,8 @@ void config_defaults(struct config *c)
 	c->gc_maintenance_interval = 600;
 	c->gc_young_min = 100;
 	c->max_plugin_errors = 100;
+	c->buffer_mb = 32;
+	c->loop = 1;
 	c->frag_memory = 16ull << 20;
 	c->frag_datagrams = 1024;
 	c->frag_timeout = 30;
@@ -78,7 +110,8 @@ void config_defaults(struct config *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pktd -r FILE [-r FILE ...] [-p plugin.py ...] [-o out.jsonl] [options]\n\n");
+	fprintf(f, "usage: pktd -r FILE [-r FILE ...] [-p plugin.py ...] [-o out.jsonl] [options]\n"
+		   "       pktd -i IFACE [-f 'filter'] [-p plugin.py ...] [-o out.jsonl] [options]\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct opt *o = &options[i];
 		char left[64];
@@ -166,16 +199,140 @@ static int opt_apply(struct config *c, const struct opt *o, const char *val)
 		}
 		return 0;
 	}
-	case OPT_FLAG:
-		*(bool *)(base + o->offset) = true;
+	case OPT_FLAG: {
+		/* No value on the command line; the config file may say. */
+		bool v = !val || strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "on") == 0 ||
+			 strcmp(val, "1") == 0;
+		if (val && !v && strcmp(val, "false") && strcmp(val, "no") && strcmp(val, "off") && strcmp(val, "0")) {
+			fprintf(stderr, "pktd: %s: '%s' is not true or false\n", o->name, val);
+			return -1;
+		}
+		*(bool *)(base + o->offset) = v;
 		return 0;
+	}
+	case OPT_OVERFLOW: {
+		enum overflow_policy *m = (enum overflow_policy *)(base + o->offset);
+		if (strcmp(val, "drop") == 0)
+			*m = OVERFLOW_DROP;
+		else if (strcmp(val, "block") == 0)
+			*m = OVERFLOW_BLOCK;
+		else {
+			fprintf(stderr, "pktd: --overflow: '%s' is not drop or block\n", val);
+			return -1;
+		}
+		return 0;
+	}
 	default:
 		return 0;
 	}
 }
 
+static const struct opt *opt_by_name(const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/* A list option given on the command line replaces the config file's values. */
+static void list_take_over(struct config *c, const struct opt *o, bool from_file)
+{
+	uint64_t bit = 1ull << (unsigned)(o - options);
+	if (o->kind != OPT_LIST)
+		return;
+	if (from_file) {
+		c->file_lists |= bit;
+	} else if (c->file_lists & bit) {
+		c->file_lists &= ~bit;
+		*(unsigned *)((char *)c + o->count_offset) = 0;
+	}
+}
+
+int config_apply(struct config *c, const char *name, const char *value, bool from_file, char *err, size_t errlen)
+{
+	const struct opt *o = opt_by_name(name);
+	if (!o || o->kind == OPT_HELP || o->kind == OPT_VERSION || o->kind == OPT_CONFIG) {
+		snprintf(err, errlen, "'%s' is not an option that can be set here", name);
+		return -1;
+	}
+	if (!value && o->kind != OPT_FLAG) {
+		snprintf(err, errlen, "'%s' needs a value", name);
+		return -1;
+	}
+	list_take_over(c, o, from_file);
+	if (opt_apply(c, o, value) < 0) {
+		snprintf(err, errlen, "bad value for '%s'", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks that need every option: live and file inputs, replay timing. */
+static int check_modes(struct config *c)
+{
+	const char *why = NULL;
+	if (c->list_interfaces)
+		return 0;
+	if (c->interface && c->ninputs)
+		why = "-i (live capture) and -r (files) cannot be mixed: run one pktd per source";
+	else if (!c->interface && c->ninputs == 0)
+		why = "nothing to read: give -r FILE (or -r - for stdin), or -i IFACE to capture live";
+	else if (c->interface && (c->speed > 0 || c->pps > 0 || c->loop != 1))
+		why = "--speed, --pps and --loop are for file replay (-r), not live capture";
+	else if (!c->interface && c->kernel_filter)
+		why = "-f is the kernel filter of a live capture (-i); plugins filter files with FILTER";
+	else if (c->speed > 0 && c->pps > 0)
+		why = "give --speed or --pps, not both";
+	else if ((c->rotate_size || c->rotate_seconds > 0) && !c->write_path)
+		why = "--rotate-size and --rotate-seconds need -w FILE";
+	else if (c->stats_log && !(c->stats_interval > 0))
+		why = "--stats-log needs --stats-interval";
+	if (!why && c->loop != 1)
+		for (unsigned i = 0; i < c->ninputs; i++)
+			if (strcmp(c->inputs[i], "-") == 0)
+				why = "stdin (-r -) cannot be read more than once (--loop)";
+	if (why) {
+		fprintf(stderr, "pktd: %s\n", why);
+		if (!c->interface && c->ninputs == 0)
+			usage(stderr);
+		else
+			fprintf(stderr, "pktd: see pktd --help\n");
+		return -1;
+	}
+	if (c->overflow == OVERFLOW_DEFAULT)
+		c->overflow = c->interface ? OVERFLOW_DROP : OVERFLOW_BLOCK;
+	return 0;
+}
+
+/* --config FILE (or --config=FILE) anywhere on the command line is read
+ * before the other flags, so that they override it. */
+static int read_config_first(struct config *c, int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	if (!path)
+		return 0;
+	char err[1024];
+	if (config_read_file(c, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pktd: %s\n", err);
+		return -1;
+	}
+	c->config_file = path;
+	return 0;
+}
+
 int config_parse_args(struct config *c, int argc, char **argv)
 {
+	if (read_config_first(c, argc, argv) < 0)
+		return -1;
 	struct option longopts[NOPTIONS + 1];
 	char shortopts[NOPTIONS * 2 + 2];
 	size_t ns = 0;
@@ -217,6 +374,9 @@ int config_parse_args(struct config *c, int argc, char **argv)
 			printf("pktd %s\n", PKTD_VERSION);
 			return 1;
 		}
+		if (o->kind == OPT_CONFIG)
+			continue; /* read before the loop */
+		list_take_over(c, o, false);
 		if (opt_apply(c, o, optarg) < 0)
 			return -1;
 	}
@@ -225,11 +385,8 @@ int config_parse_args(struct config *c, int argc, char **argv)
 		usage(stderr);
 		return -1;
 	}
-	if (c->ninputs == 0) {
-		fprintf(stderr, "pktd: nothing to read: give -r FILE (or -r - for stdin)\n");
-		usage(stderr);
+	if (check_modes(c) < 0)
 		return -1;
-	}
 	if (c->ring_bytes < 2ull * (c->snaplen + 64)) {
 		fprintf(stderr, "pktd: --ring-bytes (%llu) must hold at least two packets of --snaplen %u\n",
 			(unsigned long long)c->ring_bytes, c->snaplen);

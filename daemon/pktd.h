@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "config.h"
 #include "dispatch.h"
+#include "dump.h"
 #include "gcsched.h"
 #include "output.h"
 #include "plugin.h"
@@ -32,7 +33,25 @@ struct pktd {
 	int64_t py_blocks_start, py_blocks_end;
 	uint64_t idle_rounds;
 	uint64_t ticks;
+
+	/* Live capture and operation as a daemon (ops.c). */
+	struct live_source *live; /* -i */
+	struct dump dump;         /* -w */
+	bool dumping;
+	FILE *stats_log;          /* --stats-log; NULL: the lines go to stderr */
+	FILE *stats_json_fp;      /* --stats-json opened early (-Z) */
+	struct metrics *metrics;  /* --metrics */
+	struct event *live_ev, *pace_timer, *stats_timer, *progress_timer, *sig_hup, *sig_usr1;
+	bool live_paused;         /* --overflow=block: not reading while the ring is full */
+	bool pace_waiting;        /* paced replay: the next packet is not due yet */
+	bool progress_on, progress_drawn;
+	struct stats_line_state *line_state; /* --stats-interval: the previous line's counters */
 };
+
+/* Create the event base and the events (before privileges are dropped, so
+ * that --metrics can bind a low port); loop_run runs it. */
+int loop_init(struct pktd *d);
+void loop_free(struct pktd *d);
 
 /* Run the loop until every input is read and dispatched, or a signal. */
 int loop_run(struct pktd *d);
@@ -40,5 +59,7 @@ int loop_run(struct pktd *d);
 /* Final statistics: one screen on stderr, and JSON to a file. */
 void stats_print_summary(const struct pktd *d, FILE *f);
 int stats_write_json(const struct pktd *d, const char *path);
+/* The --stats-json document, to any stream (also served as /stats). */
+void stats_json_write(const struct pktd *d, FILE *f);
 
 #endif

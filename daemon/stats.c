@@ -3,12 +3,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
+#include "clock.h"
 #include "pktd.h"
 #include "pymod.h"
 
+static const char *overflow_name(enum overflow_policy p)
+{
+	return p == OVERFLOW_DROP ? "drop" : "block";
+}
+
 static double wall_seconds(const struct pktd *d)
 {
-	uint64_t ns = d->finished_ns > d->started_ns ? d->finished_ns - d->started_ns : 0;
+	uint64_t end = d->finished_ns ? d->finished_ns : clock_mono_ns(); /* running: so far */
+	uint64_t ns = d->started_ns && end > d->started_ns ? end - d->started_ns : 0;
 	return (double)ns / 1e9;
 }
 
@@ -21,12 +29,31 @@ static double pps(const struct pktd *d)
 void stats_print_summary(const struct pktd *d, FILE *f)
 {
 	const struct capture *c = &d->capture;
-	fprintf(f, "pktd: %llu packets (%llu bytes) from %llu input(s) in %.3f s, %.0f packets/s\n",
-		(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
-		(unsigned long long)c->inputs_done, wall_seconds(d), pps(d));
-	fprintf(f, "  decoded cleanly %llu, with problems %llu, dispatched %llu\n",
-		(unsigned long long)c->decoded_clean, (unsigned long long)(c->packets_read - c->decoded_clean),
-		(unsigned long long)d->dispatch.packets);
+	struct account a;
+	account_take(d, &a);
+	if (a.live)
+		fprintf(f, "pktd: %llu packets (%llu bytes) captured on %s in %.3f s, %.0f packets/s\n",
+			(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read, d->cfg.interface,
+			wall_seconds(d), pps(d));
+	else
+		fprintf(f, "pktd: %llu packets (%llu bytes) from %llu input(s) in %.3f s, %.0f packets/s\n",
+			(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
+			(unsigned long long)c->inputs_done, wall_seconds(d), pps(d));
+	if (a.live)
+		fprintf(f, "  received %llu = captured %llu + kernel dropped %llu + interface dropped %llu + "
+			   "undelivered %llu\n",
+			(unsigned long long)a.received, (unsigned long long)a.captured,
+			(unsigned long long)a.kernel_dropped, (unsigned long long)a.interface_dropped,
+			(unsigned long long)a.undelivered);
+	if (a.ring_dropped || c->overflow == OVERFLOW_DROP)
+		fprintf(f, "  ring full: %llu dropped (--overflow=%s)\n", (unsigned long long)a.ring_dropped,
+			overflow_name(c->overflow));
+	fprintf(f, "  decoded cleanly %llu, with problems %llu, dispatched %llu (no plugin matched %llu)\n",
+		(unsigned long long)c->decoded_clean, (unsigned long long)a.decode_problems,
+		(unsigned long long)d->dispatch.packets, (unsigned long long)a.filtered_out);
+	if (d->dumping)
+		fprintf(f, "  wrote %llu packets to %llu file(s), last %s%s\n", (unsigned long long)d->dump.packets,
+			(unsigned long long)d->dump.files, d->dump.path, d->dump.errors ? " (with write errors)" : "");
 	for (unsigned i = 1; i < EV_COUNT; i++)
 		if (c->decode.events[i])
 			fprintf(f, "    %-24s %llu\n", decode_event_name(i), (unsigned long long)c->decode.events[i]);
@@ -77,14 +104,60 @@ static void json_hist(FILE *f, const struct hist *h)
 		(double)hist_percentile(h, 0.999) / 1e3);
 }
 
-int stats_write_json(const struct pktd *d, const char *path)
+/* The accounting identity (account.h), the live source and -w. */
+static void json_accounting(const struct pktd *d, const struct account *a, FILE *f)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "pktd: --stats-json %s: %s\n", path, strerror(errno));
-		return -1;
+	fprintf(f, "  \"mode\": \"%s\",\n", a->live ? "live" : "file");
+	fprintf(f,
+		"  \"accounting\": {\"received\": %llu, \"kernel_received\": %llu, \"kernel_dropped\": %llu, "
+		"\"interface_dropped\": %llu, \"undelivered\": %llu, \"captured\": %llu, \"ring_dropped\": %llu, "
+		"\"pending\": %llu, \"reassembled\": %llu, \"queued\": %llu, \"in_ring\": %llu, \"dispatched\": %llu, "
+		"\"delivered\": %llu, \"filtered_out\": %llu, \"decode_problems\": %llu},\n",
+		(unsigned long long)a->received, (unsigned long long)a->kernel_received,
+		(unsigned long long)a->kernel_dropped, (unsigned long long)a->interface_dropped,
+		(unsigned long long)a->undelivered, (unsigned long long)a->captured,
+		(unsigned long long)a->ring_dropped, (unsigned long long)a->pending,
+		(unsigned long long)a->reassembled, (unsigned long long)a->queued, (unsigned long long)a->in_ring,
+		(unsigned long long)a->dispatched, (unsigned long long)a->delivered,
+		(unsigned long long)a->filtered_out, (unsigned long long)a->decode_problems);
+	fprintf(f, "  \"drops\": {\"kernel\": %llu, \"interface\": %llu, \"undelivered\": %llu, \"ring_full\": %llu},\n",
+		(unsigned long long)a->kernel_dropped, (unsigned long long)a->interface_dropped,
+		(unsigned long long)a->undelivered, (unsigned long long)a->ring_dropped);
+	fprintf(f, "  \"overflow\": \"%s\",\n  \"live\": ", overflow_name(d->capture.overflow));
+	if (a->live) {
+		fprintf(f, "{\"interface\": ");
+		json_str(f, d->cfg.interface);
+		fprintf(f, ", \"filter\": ");
+		if (d->cfg.kernel_filter)
+			json_str(f, d->cfg.kernel_filter);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"linktype\": %u, \"snaplen\": %u, \"promisc\": %s, \"buffer_mb\": %u}",
+			d->live ? live_linktype(d->live) : 0, d->live ? live_snaplen(d->live) : d->cfg.snaplen,
+			d->cfg.no_promisc ? "false" : "true", d->cfg.buffer_mb);
+	} else {
+		fputs("null", f);
 	}
+	fprintf(f, ",\n  \"write\": ");
+	if (d->dumping) {
+		fprintf(f, "{\"path\": ");
+		json_str(f, d->dump.path);
+		fprintf(f, ", \"files\": %llu, \"packets\": %llu, \"bytes\": %llu, \"skipped_linktype\": %llu, "
+			   "\"errors\": %llu}",
+			(unsigned long long)d->dump.files, (unsigned long long)d->dump.packets,
+			(unsigned long long)d->dump.bytes, (unsigned long long)d->dump.skipped_linktype,
+			(unsigned long long)d->dump.errors);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\n");
+}
+
+void stats_json_write(const struct pktd *d, FILE *f)
+{
 	const struct capture *c = &d->capture;
+	struct account a;
+	account_take(d, &a);
 	fprintf(f, "{\n  \"version\": \"%s\",\n", PKTD_VERSION);
 	fprintf(f, "  \"wall_seconds\": %.6f,\n  \"packets_per_second\": %.1f,\n", wall_seconds(d), pps(d));
 	fprintf(f, "  \"inputs\": {\"given\": %u, \"read\": %llu, \"errors\": %llu},\n", c->ninputs,
@@ -100,6 +173,7 @@ int stats_write_json(const struct pktd *d, const char *path)
 		sep = ", ";
 	}
 	fprintf(f, "},\n  \"dispatched\": %llu,\n", (unsigned long long)d->dispatch.packets);
+	json_accounting(d, &a, f);
 	fprintf(f, "  \"reassembled\": %llu,\n  \"reassembly\": ", (unsigned long long)c->reassembled);
 	reasm_write_json(&c->reasm, f);
 	fprintf(f, ",\n");
@@ -149,6 +223,17 @@ int stats_write_json(const struct pktd *d, const char *path)
 	fprintf(f, "  \"output\": {\"records\": %llu, \"bytes\": %llu, \"errors\": %llu}\n}\n",
 		(unsigned long long)d->out.records, (unsigned long long)d->out.bytes,
 		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));
+}
+
+int stats_write_json(const struct pktd *d, const char *path)
+{
+	/* Opened at start-up when privileges are dropped (-Z). */
+	FILE *f = d->stats_json_fp ? d->stats_json_fp : fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "pktd: --stats-json %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	stats_json_write(d, f);
 	int rc = ferror(f) ? -1 : 0;
 	if (fclose(f) != 0)
 		rc = -1;

@@ -1,0 +1,37 @@
+/* account.c: the accounting identity from the stage counters. */
+#include "account.h"
+
+#include <string.h>
+
+#include "pktd.h"
+
+void account_take(const struct pktd *d, struct account *a)
+{
+	const struct capture *c = &d->capture;
+	memset(a, 0, sizeof(*a));
+	a->live = c->live != NULL || d->cfg.interface != NULL;
+	a->captured = c->packets_read;
+	a->captured_bytes = c->bytes_read;
+	a->ring_dropped = c->ring_dropped;
+	a->pending = c->pending ? 1 : 0;
+	a->reassembled = c->reassembled;
+	a->queued = c->queued + c->reassembled;
+	a->dispatched = d->dispatch.packets;
+	a->in_ring = a->queued > a->dispatched ? a->queued - a->dispatched : 0;
+	a->filtered_out = d->dispatch.filtered_out;
+	a->delivered = a->dispatched - a->filtered_out;
+	a->decode_problems = c->queued > c->decoded_clean ? c->queued - c->decoded_clean : 0;
+	if (a->live) {
+		a->kernel_received = c->kstats.recv;
+		a->kernel_dropped = c->kstats.drop;
+		a->interface_dropped = c->kstats.ifdrop;
+		uint64_t seen = a->captured + a->kernel_dropped;
+		/* ps_recv counts every packet that passed the filter, dropped
+		 * or not (Linux); the rest is still in the kernel buffer, or
+		 * was discarded by libpcap itself. */
+		a->undelivered = a->kernel_received > seen ? a->kernel_received - seen : 0;
+		a->received = a->captured + a->kernel_dropped + a->undelivered + a->interface_dropped;
+	} else {
+		a->received = a->captured;
+	}
+}
