@@ -6,8 +6,9 @@
  *   +------+------+------+---------
  *
  * A type/length field of 0x0600 or more is an EtherType; below it is an
- * 802.3 length and LLC follows (decoded later: PKT_FLAG_LLC, payload = the
- * LLC bytes within that length, so trailing padding is left out). */
+ * 802.3 length and LLC follows (llc.c: PKT_FLAG_LLC, the LLC header and
+ * its data within that length, so trailing padding is left out). Inside a
+ * tunnel this is the inner Ethernet header: eth_off moves to it. */
 #include "decode.h"
 #include "proto.h"
 
@@ -20,17 +21,12 @@ enum decode_result decode_ethernet(struct pkt *p, struct cursor c, struct decode
 	/* skipped: MACs, read by consumers at eth_off */
 	if (!cursor_skip(&c, 12) || !cursor_be16(&c, &type))
 		return decode_fail(p, k, EV_ETH_TOO_SMALL, DECODE_TRUNCATED);
+	if (!decode_push_hdr(p, HDR_ETH, start, 14))
+		return decode_too_deep(p, k);
 	p->eth_off = start;
 	p->layers |= 1u << LAYER_ETH;
 
-	if (type < ETH_TYPE_MIN) {
-		/* 802.3: `type` is the length of the LLC data that follows. */
-		p->flags |= PKT_FLAG_LLC;
-		if (cursor_left(&c) < type)
-			p->flags |= PKT_FLAG_TRUNCATED;
-		cursor_limit(&c, type);
-		decode_set_payload(p, &c);
-		return DECODE_OK;
-	}
+	if (type < ETH_TYPE_MIN)
+		return decode_8023(p, c, type, k); /* `type` is the LLC length */
 	return decode_ethertype(p, c, type, k);
 }

@@ -34,7 +34,42 @@
 	X(EV_UDP_BAD_LEN, "udp.bad_len")                                   \
 	X(EV_ICMP_TOO_SMALL, "icmp.too_small")                             \
 	X(EV_ICMPV6_TOO_SMALL, "icmpv6.too_small")                         \
-	X(EV_RAW_TOO_SMALL, "raw.too_small")
+	X(EV_RAW_TOO_SMALL, "raw.too_small")                               \
+	X(EV_TOO_DEEP, "decode.too_deep")                                  \
+	X(EV_TUNNEL_TOO_DEEP, "tunnel.too_deep")                           \
+	X(EV_PPP_TOO_SMALL, "ppp.too_small")                               \
+	X(EV_CHDLC_TOO_SMALL, "chdlc.too_small")                           \
+	X(EV_LLC_TOO_SMALL, "llc.too_small")                               \
+	X(EV_SNAP_TOO_SMALL, "snap.too_small")                             \
+	X(EV_MPLS_TOO_SMALL, "mpls.too_small")                             \
+	X(EV_MPLS_TOO_DEEP, "mpls.too_deep")                               \
+	X(EV_PPPOE_TOO_SMALL, "pppoe.too_small")                           \
+	X(EV_PPPOE_BAD_VERSION, "pppoe.bad_version")                       \
+	X(EV_PPPOE_BAD_CODE, "pppoe.bad_code")                             \
+	X(EV_L2TP_TOO_SMALL, "l2tp.too_small")                             \
+	X(EV_L2TP_BAD_VERSION, "l2tp.bad_version")                         \
+	X(EV_L2TP_BAD_LEN, "l2tp.bad_len")                                 \
+	X(EV_GRE_TOO_SMALL, "gre.too_small")                               \
+	X(EV_GRE_BAD_VERSION, "gre.bad_version")                           \
+	X(EV_GRE_ROUTING, "gre.routing_unsupported")                       \
+	X(EV_ERSPAN_TOO_SMALL, "erspan.too_small")                         \
+	X(EV_ERSPAN_BAD_VERSION, "erspan.bad_version")                     \
+	X(EV_VXLAN_TOO_SMALL, "vxlan.too_small")                           \
+	X(EV_VXLAN_BAD_FLAGS, "vxlan.bad_flags")                           \
+	X(EV_GENEVE_TOO_SMALL, "geneve.too_small")                         \
+	X(EV_GENEVE_BAD_VERSION, "geneve.bad_version")                     \
+	X(EV_GENEVE_OPTIONS_TRUNCATED, "geneve.options_truncated")         \
+	X(EV_GTPU_TOO_SMALL, "gtpu.too_small")                             \
+	X(EV_GTPU_BAD_VERSION, "gtpu.bad_version")                         \
+	X(EV_GTPU_EXT_TRUNCATED, "gtpu.ext_truncated")                     \
+	X(EV_GTPU_BAD_EXT_LEN, "gtpu.bad_ext_len")                         \
+	X(EV_SCTP_TOO_SMALL, "sctp.too_small")                             \
+	X(EV_SCTP_BAD_CHUNK_LEN, "sctp.bad_chunk_len")                     \
+	X(EV_SCTP_CHUNK_TRUNCATED, "sctp.chunk_truncated")                 \
+	X(EV_IGMP_TOO_SMALL, "igmp.too_small")                             \
+	X(EV_ICMP_BAD_QUOTE, "icmp.bad_quote")                             \
+	X(EV_ICMPV6_BAD_QUOTE, "icmpv6.bad_quote")                         \
+	X(EV_CMD_TOO_SMALL, "cmd.too_small")
 
 #define DECODE_EVENT_ENUM(sym, name) sym,
 enum decode_event { DECODE_EVENTS(DECODE_EVENT_ENUM) EV_COUNT };

@@ -10,7 +10,10 @@
  * ((len+2)*4) and Fragment (8) headers are walked, at most
  * DECODE_IPV6_MAX_EXT of them. A non-first fragment stops with its data as
  * the payload; a first or atomic fragment goes on into L4. proto ends as the
- * upper-layer protocol (59 = no next header: stop). */
+ * upper-layer protocol (59 = no next header: stop). The hdrs entry covers
+ * the fixed header and the extension headers walked. Next header 4 and 41
+ * (IP-in-IP) and the tunnels carry inner headers (packet.h); inside an
+ * outer fragment a payload length past the captured bytes is expected. */
 #include "decode.h"
 #include "proto.h"
 
@@ -23,6 +26,7 @@ enum decode_result decode_ipv6(struct pkt *p, struct cursor c, struct decode_cou
 	uint8_t vtc, nxt, hlim, nh, elen8;
 	uint16_t plen, offm;
 	uint32_t id;
+	const bool in_frag = (p->flags & PKT_FLAG_FRAGMENT) != 0; /* an outer header's */
 
 	decode_set_payload(p, &c);
 	if (!cursor_peek_u8(&c, 0, &vtc))
@@ -37,6 +41,10 @@ enum decode_result decode_ipv6(struct pkt *p, struct cursor c, struct decode_cou
 	if (!cursor_skip(&c, 4) || !cursor_be16(&c, &plen) || !cursor_u8(&c, &nxt) ||
 	    !cursor_u8(&c, &hlim) || !cursor_skip(&c, 32))
 		return decode_fail(p, k, EV_IPV6_TOO_SMALL, DECODE_TRUNCATED);
+	struct pkt_hdr *h = decode_push_hdr(p, HDR_IPV6, start, IPV6_HDR_LEN);
+	if (h == NULL)
+		return decode_too_deep(p, k);
+	decode_begin_l3(p);
 
 	uint32_t declared = IPV6_HDR_LEN + plen;
 	p->l3_off = start;
@@ -46,13 +54,14 @@ enum decode_result decode_ipv6(struct pkt *p, struct cursor c, struct decode_cou
 	p->ttl = hlim;
 	p->layers |= 1u << LAYER_IPV6;
 	if (plen != 0) {
-		if (declared > avail)
+		if (declared > avail && !in_frag)
 			p->flags |= PKT_FLAG_TRUNCATED;
 		cursor_limit(&c, plen);
 	}
 
 	for (unsigned n = 0;; n++) {
 		decode_set_payload(p, &c);
+		h->len = (uint16_t)(c.off - start);
 		p->proto = nxt;
 		switch (nxt) {
 		case IP_PROTO_HOPOPTS:
@@ -80,6 +89,7 @@ enum decode_result decode_ipv6(struct pkt *p, struct cursor c, struct decode_cou
 			if (p->frag_offset != 0) {
 				/* later fragment: the data carries no L4 header */
 				p->proto = nh;
+				h->len = (uint16_t)(c.off - start);
 				decode_set_payload(p, &c);
 				return DECODE_OK;
 			}

@@ -15,10 +15,13 @@ enum decode_result decode_null(struct pkt *p, struct cursor c, bool loop, struct
 	uint32_t af;
 
 	decode_set_payload(p, &c);
+	uint32_t start = c.off;
 	if (!cursor_be32(&c, &af))
 		return decode_fail(p, k, EV_NULL_TOO_SMALL, DECODE_TRUNCATED);
 	if (!loop && (af & 0xffff0000u) != 0)
 		af = __builtin_bswap32(af);
+	if (!decode_push_hdr(p, HDR_NULL, start, NULL_HDR_LEN))
+		return decode_too_deep(p, k);
 	p->layers |= 1u << LAYER_NULL;
 
 	switch (af) {

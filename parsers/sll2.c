@@ -14,10 +14,13 @@ enum decode_result decode_sll2(struct pkt *p, struct cursor c, struct decode_cou
 	uint16_t proto, hatype;
 
 	decode_set_payload(p, &c);
+	uint32_t start = c.off;
 	/* skipped: reserved, interface index; packet type, address length, address */
 	if (!cursor_be16(&c, &proto) || !cursor_skip(&c, 6) || !cursor_be16(&c, &hatype) ||
 	    !cursor_skip(&c, 10))
 		return decode_fail(p, k, EV_SLL2_TOO_SMALL, DECODE_TRUNCATED);
+	if (!decode_push_hdr(p, HDR_SLL2, start, 20))
+		return decode_too_deep(p, k);
 	p->layers |= 1u << LAYER_SLL2;
 	return decode_sll_next(p, c, hatype, proto, k);
 }

@@ -25,6 +25,9 @@ enum decode_result decode_tcp(struct pkt *p, struct cursor c, struct decode_coun
 	    !cursor_be32(&c, &ack) || !cursor_be16(&c, &offflags) || !cursor_be16(&c, &window) ||
 	    !cursor_skip(&c, 4))
 		return decode_fail(p, k, EV_TCP_TOO_SMALL, DECODE_TRUNCATED);
+	struct pkt_hdr *h = decode_push_hdr(p, HDR_TCP, start, TCP_MIN_HDR_LEN);
+	if (h == NULL)
+		return decode_too_deep(p, k);
 	p->l4_off = start;
 	p->sport = sport;
 	p->dport = dport;
@@ -39,6 +42,7 @@ enum decode_result decode_tcp(struct pkt *p, struct cursor c, struct decode_coun
 		return decode_fail(p, k, EV_TCP_BAD_OFFSET, DECODE_INVALID);
 	if (!cursor_skip(&c, hlen - TCP_MIN_HDR_LEN))
 		return decode_fail(p, k, EV_TCP_OPTIONS_TRUNCATED, DECODE_TRUNCATED);
+	h->len = (uint16_t)hlen;
 	decode_set_payload(p, &c);
 	return DECODE_OK;
 }

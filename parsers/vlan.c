@@ -2,9 +2,12 @@
  *
  * Each tag after its TPID is 4 bytes: TCI (PCP 3 bits, DEI 1, VID 12) and
  * the next EtherType. The stack is walked in a loop (0x8100, 0x88a8 and the
- * pre-standard 0x9100 all nest); the first PKT_MAX_VLANS tags are recorded
- * outermost first, deeper ones only counted, and more than
- * DECODE_VLAN_MAX_DEPTH tags is EV_VLAN_TOO_DEEP. */
+ * pre-standard 0x9100 all nest), one hdrs entry per tag; the first
+ * PKT_MAX_VLANS tags are recorded outermost first, deeper ones only
+ * counted, and more than DECODE_VLAN_MAX_DEPTH tags is EV_VLAN_TOO_DEEP.
+ * Only the outermost Ethernet's tags fill vlan_* and LAYER_VLAN: tags of an
+ * Ethernet frame inside a tunnel are in hdrs only. A next "type" below
+ * 0x0600 is an 802.3 length: LLC follows. */
 #include "decode.h"
 #include "proto.h"
 
@@ -16,19 +19,27 @@ static inline bool vlan_is_tpid(uint16_t type)
 enum decode_result decode_vlan(struct pkt *p, struct cursor c, uint16_t tpid, struct decode_counters *k)
 {
 	uint16_t tci, type;
+	const bool outer = p->tunnels == 0;
 
-	for (;;) {
+	for (unsigned n = 0;; n++) {
 		decode_set_payload(p, &c);
-		if (p->vlan_count >= DECODE_VLAN_MAX_DEPTH)
+		if (n >= DECODE_VLAN_MAX_DEPTH)
 			return decode_fail(p, k, EV_VLAN_TOO_DEEP, DECODE_INVALID);
+		uint32_t start = c.off;
 		if (!cursor_be16(&c, &tci) || !cursor_be16(&c, &type))
 			return decode_fail(p, k, EV_VLAN_TOO_SMALL, DECODE_TRUNCATED);
-		if (p->vlan_count < PKT_MAX_VLANS) {
-			p->vlan_tpid[p->vlan_count] = tpid;
-			p->vlan_id[p->vlan_count] = tci & 0x0fffu;
+		if (!decode_push_hdr(p, HDR_VLAN, start, 4))
+			return decode_too_deep(p, k);
+		if (outer) {
+			if (p->vlan_count < PKT_MAX_VLANS) {
+				p->vlan_tpid[p->vlan_count] = tpid;
+				p->vlan_id[p->vlan_count] = tci & 0x0fffu;
+			}
+			p->vlan_count++;
+			p->layers |= 1u << LAYER_VLAN;
 		}
-		p->vlan_count++;
-		p->layers |= 1u << LAYER_VLAN;
+		if (type < ETH_TYPE_MIN)
+			return decode_8023(p, c, type, k);
 		p->ethertype = type;
 		if (!vlan_is_tpid(type))
 			return decode_ethertype(p, c, type, k);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "proto.h"
 
 #define FX_REQUIRE(cond)                \
 	do {                            \
@@ -92,6 +93,88 @@ static inline const char *fx_invariant_violation(const struct pkt *p, enum decod
 		FX_REQUIRE(cap >= 4 && p->payload_off >= 4);
 	if (p->flags & PKT_FLAG_LLC)
 		FX_REQUIRE(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
+
+	/* The header list: in wire order, within caplen, quoted entries last
+	 * and only after an ICMP/ICMPv6 header. */
+	FX_REQUIRE(p->nhdrs <= PKT_MAX_HDRS);
+	uint64_t hdr_end = 0;
+	int first_quoted = -1;
+	for (unsigned i = 0; i < p->nhdrs && i < PKT_MAX_HDRS; i++) {
+		const struct pkt_hdr *h = &p->hdrs[i];
+		FX_REQUIRE(h->type < HDR_TYPE_COUNT);
+		FX_REQUIRE((h->flags & ~(unsigned)HDR_QUOTED) == 0);
+		FX_REQUIRE(h->len > 0);
+		FX_REQUIRE((uint64_t)h->off + h->len <= cap);
+		FX_REQUIRE(h->off >= hdr_end);
+		hdr_end = (uint64_t)h->off + h->len;
+		if (h->flags & HDR_QUOTED) {
+			if (first_quoted < 0) {
+				first_quoted = (int)i;
+				FX_REQUIRE(i > 0 && (p->hdrs[i - 1].type == HDR_ICMP ||
+						     p->hdrs[i - 1].type == HDR_ICMPV6));
+				FX_REQUIRE(h->type == (p->hdrs[i - 1].type == HDR_ICMP ? HDR_IPV4 : HDR_IPV6));
+				FX_REQUIRE(h->off == p->quote_off);
+			}
+		} else {
+			FX_REQUIRE(first_quoted < 0);
+		}
+	}
+	/* Every layer bit has its (unquoted) header at the field's offset. */
+	static const struct {
+		uint8_t layer, type;
+		uint16_t field;
+	} fx_layer_hdr[] = {
+		{ LAYER_ETH, HDR_ETH, offsetof(struct pkt, eth_off) },
+		{ LAYER_SLL, HDR_SLL, UINT16_MAX },   { LAYER_SLL2, HDR_SLL2, UINT16_MAX },
+		{ LAYER_NULL, HDR_NULL, UINT16_MAX }, { LAYER_VLAN, HDR_VLAN, UINT16_MAX },
+		{ LAYER_ARP, HDR_ARP, offsetof(struct pkt, l3_off) },
+		{ LAYER_IPV4, HDR_IPV4, offsetof(struct pkt, l3_off) },
+		{ LAYER_IPV6, HDR_IPV6, offsetof(struct pkt, l3_off) },
+		{ LAYER_TCP, HDR_TCP, offsetof(struct pkt, l4_off) },
+		{ LAYER_UDP, HDR_UDP, offsetof(struct pkt, l4_off) },
+		{ LAYER_ICMP, HDR_ICMP, offsetof(struct pkt, l4_off) },
+		{ LAYER_ICMPV6, HDR_ICMPV6, offsetof(struct pkt, l4_off) },
+	};
+	for (unsigned j = 0; j < sizeof(fx_layer_hdr) / sizeof(fx_layer_hdr[0]); j++) {
+		if (!PKT_HAS(p, fx_layer_hdr[j].layer))
+			continue;
+		uint32_t want = 0;
+		if (fx_layer_hdr[j].field != UINT16_MAX)
+			memcpy(&want, (const uint8_t *)p + fx_layer_hdr[j].field, sizeof(want));
+		int found = 0;
+		for (unsigned i = 0; i < p->nhdrs && i < PKT_MAX_HDRS && !found; i++)
+			found = p->hdrs[i].type == fx_layer_hdr[j].type && !(p->hdrs[i].flags & HDR_QUOTED) &&
+				(fx_layer_hdr[j].field == UINT16_MAX || p->hdrs[i].off == want);
+		FX_REQUIRE(found);
+	}
+	FX_REQUIRE(p->tunnels <= DECODE_TUNNEL_MAX_DEPTH);
+	FX_REQUIRE(p->quote_error < EV_COUNT);
+	if (p->quote_off != 0 || p->quote_error != EV_NONE)
+		FX_REQUIRE(PKT_HAS(p, LAYER_ICMP) || PKT_HAS(p, LAYER_ICMPV6));
+	if (p->quote_off != 0)
+		FX_REQUIRE(first_quoted >= 0 && p->quote_off >= p->l4_off + 8);
+	if (p->arp_sha_off != 0) {
+		FX_REQUIRE(PKT_HAS(p, LAYER_ARP));
+		FX_REQUIRE(p->arp_sha_off == p->l3_off + 8);
+		FX_REQUIRE((uint64_t)p->arp_tpa_off + p->arp_plen <= cap);
+	}
+	if (p->l4_off != 0)
+		FX_REQUIRE(l3 && p->l4_off > p->l3_off);
+	return NULL;
+}
+
+/* The counters after one decode hold exactly the event in p->error and,
+ * when a quote did not decode, one bad-quote event. NULL when they do. */
+static inline const char *fx_counters_violation(const struct pkt *p, const struct decode_counters *k)
+{
+	unsigned quote_ev = PKT_HAS(p, LAYER_ICMPV6) ? EV_ICMPV6_BAD_QUOTE : EV_ICMP_BAD_QUOTE;
+
+	for (unsigned i = 0; i < EV_COUNT; i++) {
+		uint64_t want = (i == p->error && i != EV_NONE) ? 1u : 0u;
+		if (p->quote_error != EV_NONE && i == quote_ev)
+			want++;
+		FX_REQUIRE(k->events[i] == want);
+	}
 	return NULL;
 }
 
@@ -154,14 +237,17 @@ static inline enum decode_result fx_decode(struct pkt *p, uint32_t linktype, con
 }
 
 /* Decode every prefix buf[0..n), n = 0..len: never crashes (ASan), keeps the
- * invariants, decodes a subset of the full frame's layers with the same
- * field values, reports an error for every n < must_fail_below (a cut
- * inside a header; FX_AUTO = the full decode's payload offset), and from
- * there on decodes exactly the layers and error of the full frame. */
+ * invariants, decodes a prefix of the full frame's header list with the
+ * same field values (a cut inside a tunnel ends with the outer headers'
+ * fields), reports an error for every n < must_fail_below (a cut inside a
+ * header; FX_AUTO = the full decode's payload offset), and from there on
+ * decodes exactly the layers and error of the full frame. */
 static inline void fx_cut_every_length(uint32_t linktype, const uint8_t *buf, uint32_t len,
 				       uint32_t must_fail_below)
 {
 	struct pkt full, cut;
+	const uint32_t link = FX_BIT(LAYER_ETH) | FX_BIT(LAYER_VLAN) | FX_BIT(LAYER_SLL) |
+			      FX_BIT(LAYER_SLL2) | FX_BIT(LAYER_NULL);
 
 	fx_decode(&full, linktype, buf, len);
 	if (must_fail_below == FX_AUTO)
@@ -171,7 +257,14 @@ static inline void fx_cut_every_length(uint32_t linktype, const uint8_t *buf, ui
 	for (uint32_t n = 0; n <= len; n++) {
 		enum decode_result r = fx_decode(&cut, linktype, buf, n);
 
-		assert_int_equal(cut.layers & ~full.layers, 0);
+		assert_true(cut.nhdrs <= full.nhdrs);
+		for (unsigned i = 0; i < cut.nhdrs; i++) {
+			assert_int_equal(cut.hdrs[i].type, full.hdrs[i].type);
+			assert_int_equal(cut.hdrs[i].flags, full.hdrs[i].flags);
+			assert_int_equal(cut.hdrs[i].off, full.hdrs[i].off);
+			assert_true(cut.hdrs[i].len <= full.hdrs[i].len);
+		}
+		assert_int_equal(cut.layers & ~full.layers & link, 0);
 		if (n < must_fail_below) {
 			assert_int_not_equal(r, DECODE_OK);
 			assert_int_not_equal(cut.error, EV_NONE);
@@ -184,9 +277,13 @@ static inline void fx_cut_every_length(uint32_t linktype, const uint8_t *buf, ui
 			}
 		}
 		if (PKT_HAS(&cut, LAYER_ETH))
-			assert_int_equal(cut.eth_off, full.eth_off);
+			assert_true(cut.eth_off <= full.eth_off);
+		const bool same_l3 = cut.l3_off == full.l3_off;
 		if (PKT_HAS(&cut, LAYER_IPV4) || PKT_HAS(&cut, LAYER_IPV6) || PKT_HAS(&cut, LAYER_ARP))
-			assert_int_equal(cut.l3_off, full.l3_off);
+			assert_true(cut.l3_off <= full.l3_off);
+		if (!same_l3)
+			continue; /* the cut ended inside a tunnel: outer fields */
+		assert_int_equal(cut.layers & ~full.layers, 0);
 		if (PKT_HAS(&cut, LAYER_IPV4) || PKT_HAS(&cut, LAYER_IPV6)) {
 			assert_int_equal(cut.ttl, full.ttl);
 			assert_int_equal(cut.ip6_nxt, full.ip6_nxt);
@@ -206,6 +303,8 @@ static inline void fx_cut_every_length(uint32_t linktype, const uint8_t *buf, ui
 			assert_int_equal(cut.icmp_type, full.icmp_type);
 			assert_int_equal(cut.icmp_code, full.icmp_code);
 		}
+		if (cut.quote_off != 0)
+			assert_int_equal(cut.quote_off, full.quote_off);
 	}
 }
 
@@ -220,9 +319,34 @@ static inline void fx_expect_counted(uint32_t linktype, const uint8_t *buf, uint
 	memset(&k, 0, sizeof(k));
 	fx_decode_k(&p, linktype, buf, len, &k);
 	assert_int_equal(p.error, ev);
+	assert_int_equal(p.quote_error, EV_NONE);
 	for (unsigned i = 0; i < EV_COUNT; i++)
 		assert_int_equal(k.events[i], (i == (unsigned)ev && ev != EV_NONE) ? 1 : 0);
 }
+
+/* Header i of p: its type, offset and length (flags: HDR_QUOTED or 0). */
+static inline void fx_expect_hdr(const struct pkt *p, unsigned i, enum pkt_hdr_type type, uint32_t off,
+				 uint32_t len, unsigned flags)
+{
+	assert_true(i < p->nhdrs);
+	assert_int_equal(p->hdrs[i].type, type);
+	assert_int_equal(p->hdrs[i].off, off);
+	assert_int_equal(p->hdrs[i].len, len);
+	assert_int_equal(p->hdrs[i].flags, flags);
+}
+
+/* The header types of p in order, e.g. {HDR_ETH, HDR_IPV4, HDR_TCP}. */
+static inline void fx_expect_hdr_types(const struct pkt *p, const uint8_t *types, unsigned n)
+{
+	assert_int_equal(p->nhdrs, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(p->hdrs[i].type, types[i]);
+}
+#define FX_HDRS(p, ...)                                                                            \
+	do {                                                                                       \
+		static const uint8_t fx_types_[] = { __VA_ARGS__ };                                \
+		fx_expect_hdr_types((p), fx_types_, sizeof(fx_types_));                            \
+	} while (0)
 
 /* A byte-array literal's address and length, for the helpers above. */
 #define FX_FRAME(a) (a), FX_LEN(a)

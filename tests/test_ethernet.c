@@ -95,7 +95,7 @@ static void test_eth_padding_not_payload(void **state)
 	assert_int_equal(p.flags & PKT_FLAG_TRUNCATED, 0);
 }
 
-/* An 802.3 length field sets PKT_FLAG_LLC and the payload is exactly the LLC bytes. */
+/* An 802.3 length field sets PKT_FLAG_LLC; LLC follows and the payload ends at the length. */
 static void test_eth_8023_llc(void **state)
 {
 	(void)state;
@@ -105,9 +105,11 @@ static void test_eth_8023_llc(void **state)
 	assert_int_equal(p.layers, FX_BIT(LAYER_ETH));
 	assert_int_equal(p.flags, PKT_FLAG_LLC);
 	assert_int_equal(p.ethertype, 0);
-	assert_int_equal(p.payload_off, 14);
-	assert_int_equal(p.payload_len, 38); /* not the 8 padding bytes */
-	assert_int_equal(p.data[p.payload_off], 0x42); /* DSAP */
+	FX_HDRS(&p, HDR_ETH, HDR_LLC);
+	fx_expect_hdr(&p, 0, HDR_ETH, 0, 14, 0);
+	assert_int_equal(p.llc_dsap, 0x42);
+	assert_int_equal(p.payload_off, 17);
+	assert_int_equal(p.payload_len, 35); /* not the 8 padding bytes */
 }
 
 /* An 802.3 length beyond the captured bytes is clipped and flagged truncated. */
@@ -118,8 +120,8 @@ static void test_eth_8023_length_past_caplen(void **state)
 
 	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(eth_8023_short)), DECODE_OK);
 	assert_int_equal(p.flags, PKT_FLAG_LLC | PKT_FLAG_TRUNCATED);
-	assert_int_equal(p.payload_off, 14);
-	assert_int_equal(p.payload_len, 6);
+	assert_int_equal(p.payload_off, 17);
+	assert_int_equal(p.payload_len, 3);
 }
 
 /* Length 0x05ff is still 802.3 and 0x0600 is already an EtherType. */

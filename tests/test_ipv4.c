@@ -162,18 +162,21 @@ static void test_ipv4_options_skipped(void **state)
 
 	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(ip4_options_igmp)), DECODE_OK);
 	assert_int_equal(p.layers, FX_BIT(LAYER_ETH) | FX_BIT(LAYER_IPV4));
-	assert_int_equal(p.proto, 2); /* IGMP: not decoded, payload = the IGMP message */
+	assert_int_equal(p.proto, 2); /* IGMP (igmp.c): the 8-byte message after the options */
 	assert_int_equal(p.ttl, 1);
 	assert_int_equal(p.l3_len, 32);
-	assert_int_equal(p.payload_off, 38);
-	assert_int_equal(p.payload_len, 8);
-	assert_int_equal(p.data[p.payload_off], 0x16); /* IGMPv2 report */
+	FX_HDRS(&p, HDR_ETH, HDR_IPV4, HDR_IGMP);
+	fx_expect_hdr(&p, 1, HDR_IPV4, 14, 24, 0);
+	assert_int_equal(p.l4_off, 38);
+	assert_int_equal(p.igmp_type, 0x16); /* IGMPv2 report */
+	assert_int_equal(p.payload_off, 46);
+	assert_int_equal(p.payload_len, 0);
 
 	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(ip4_options_padded)), DECODE_OK);
 	assert_int_equal(p.ip_df, 1);
 	assert_int_equal(p.l3_len, 32);
-	assert_int_equal(p.payload_off, 38);
-	assert_int_equal(p.payload_len, 8); /* not the 14 padding bytes */
+	assert_int_equal(p.payload_off, 46);
+	assert_int_equal(p.payload_len, 0); /* not the 14 padding bytes */
 }
 
 /* Options that run past caplen are ipv4.options_truncated; header fields stay set. */

@@ -135,7 +135,7 @@ static void test_sll_arp(void **state)
 	assert_int_equal(p.payload_len, 0);
 }
 
-/* A protocol below 0x0600 is not an EtherType: 0x0004 marks LLC, decoding stops. */
+/* A protocol below 0x0600 is not an EtherType: 0x0004 marks LLC, decoded by llc.c. */
 static void test_sll_llc(void **state)
 {
 	(void)state;
@@ -146,8 +146,13 @@ static void test_sll_llc(void **state)
 	assert_int_equal(p.sll_proto, 0x0004);
 	assert_int_equal(p.ethertype, 0);
 	assert_int_equal(p.flags, PKT_FLAG_LLC);
-	assert_int_equal(p.payload_off, 16);
-	assert_int_equal(p.payload_len, 3);
+	FX_HDRS(&p, HDR_SLL, HDR_LLC);
+	fx_expect_hdr(&p, 1, HDR_LLC, 16, 3, 0);
+	assert_int_equal(p.llc_dsap, 0x42);
+	assert_int_equal(p.llc_ssap, 0x42);
+	assert_int_equal(p.llc_ctrl, 0x03);
+	assert_int_equal(p.payload_off, 19);
+	assert_int_equal(p.payload_len, 0);
 }
 
 /* On ARPHRD_NETLINK the protocol is a netlink family and is not dispatched. */
