@@ -19,8 +19,27 @@
 
 #define FILE_HDR 24u
 #define REC_HDR 16u
-/* libpcap refuses records above this (MAXIMUM_SNAPLEN of pcap-int.h). */
+/* libpcap refuses records above this (MAXIMUM_SNAPLEN of pcap-int.h)... */
 #define MAX_RECORD 262144u
+
+/* ...except for a few link types (max_snaplen_for_dlt() of pcap-common.c). */
+static uint32_t max_record(uint32_t linktype)
+{
+	switch (linktype) {
+	case 231: /* DBUS */
+		return 128u * 1024 * 1024;
+	case 279: /* EBHSCR */
+		return 8u * 1024 * 1024;
+	case 249: /* USBPCAP */
+		return 1024u * 1024;
+	default:
+		return MAX_RECORD;
+	}
+}
+
+/* Versions before 2.3 (and DG/UX's 543.0) wrote the captured and the wire
+ * length the other way round; some 2.3 writers did not (sf-pcap.c). */
+enum lengths { LENGTHS_NOT_SWAPPED, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
 
 struct mmap_reader {
 	const uint8_t *map;
@@ -28,6 +47,8 @@ struct mmap_reader {
 	uint64_t off;
 	bool swap; /* file written in the other byte order */
 	bool nano;
+	enum lengths lengths;
+	uint32_t max_record;
 	uint32_t linktype;
 	uint32_t snaplen;      /* caller's limit, 0 = none */
 	uint32_t file_snaplen; /* libpcap clips records to the header's */
@@ -83,17 +104,23 @@ struct mmap_reader *mmap_reader_open(int fd, const char *name, uint32_t snaplen,
 		return NULL;
 	}
 	uint16_t major = rd16(r, r->map + 4), minor = rd16(r, r->map + 6);
-	if (major != 2) {
-		snprintf(err, errlen, "%s: offset 0: unsupported pcap savefile version %u.%u", name, major, minor);
+	/* libpcap reads versions 2.0 to 2.4, and 543.0 (DG/UX tcpdump). */
+	if (!((major == 2 && minor <= 4) || (major == 543 && minor == 0))) {
+		snprintf(err, errlen, "%s: offset 0: %s pcap savefile version %u.%u", name,
+			 major < 2 ? "archaic" : "unsupported", major, minor);
 		munmap(m, r->size);
 		free(r);
 		errno = EINVAL;
 		return NULL;
 	}
+	r->lengths = major == 543 || minor < 3 ? LENGTHS_SWAPPED
+		     : minor == 3		 ? LENGTHS_MAYBE_SWAPPED
+						 : LENGTHS_NOT_SWAPPED;
 	r->linktype = rd32(r, r->map + 20) & 0x03ffffff;
+	r->max_record = max_record(r->linktype);
 	r->file_snaplen = rd32(r, r->map + 16);
-	if (r->file_snaplen == 0 || r->file_snaplen > MAX_RECORD)
-		r->file_snaplen = MAX_RECORD;
+	if (r->file_snaplen == 0 || r->file_snaplen > r->max_record)
+		r->file_snaplen = r->max_record;
 	r->snaplen = snaplen;
 	r->off = FILE_HDR;
 	return r;
@@ -110,9 +137,14 @@ enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record 
 	}
 	const uint8_t *h = r->map + r->off;
 	uint32_t sec = rd32(r, h), frac = rd32(r, h + 4), caplen = rd32(r, h + 8), wirelen = rd32(r, h + 12);
-	if (caplen > MAX_RECORD) {
+	if (r->lengths == LENGTHS_SWAPPED || (r->lengths == LENGTHS_MAYBE_SWAPPED && caplen > wirelen)) {
+		uint32_t t = caplen;
+		caplen = wirelen;
+		wirelen = t;
+	}
+	if (caplen > r->max_record) {
 		snprintf(err, errlen, "%s: offset %llu: invalid packet capture length %u, bigger than the maximum of %u", r->name,
-			 (unsigned long long)r->off, caplen, MAX_RECORD);
+			 (unsigned long long)r->off, caplen, r->max_record);
 		return SOURCE_ERROR;
 	}
 	if (r->size - r->off - REC_HDR < caplen) {

@@ -1229,6 +1229,79 @@ static void test_mmap_matches_libpcap(void **state)
 	assert_true(files >= 1);
 }
 
+/* Fuzz regression (tests/fuzz/fuzz_source.c): the mapping reader opened
+ * pcap 2.1024 (and any 2.x) while libpcap refuses every version but 2.0 to
+ * 2.4 and 543.0; both now refuse 2.5 and 2.1024 at offset 0. */
+static void test_pcap_minor_versions_refused(void **state)
+{
+	static const uint16_t minor[] = { 5, 1024 };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		for (int mmap_on = 1; mmap_on >= 0; mmap_on--) {
+			struct wbuf w = { 0 };
+			char want[600];
+			pcap_w_header(&w, false, 2, minor[i], 46, 1);
+			pcap_w_record(&w, 1, 0, 10, 10, 1);
+			const char *path = write_file("minor.pcap", w.p, w.len);
+			snprintf(want, sizeof(want), "%s: offset 0: ", path);
+			source_set_mmap(mmap_on);
+			open_expect_error(path, (const char *const[]){ want, "pcap savefile version 2.", NULL });
+			source_set_mmap(true);
+			free(w.p);
+		}
+	}
+}
+
+/* Fuzz regression: files before 2.3 (and DG/UX 543.0) store the wire
+ * length first; 2.3 files may, which shows as caplen > wirelen. libpcap
+ * swaps them back and so must the mapping reader. */
+static void test_pcap_old_versions_swap_lengths(void **state)
+{
+	static const struct {
+		uint16_t major, minor;
+		int order; /* 0: (caplen, len) as today; 1: (len, caplen); 2: 2.3, either */
+	} v[] = { { 2, 0, 1 }, { 2, 2, 1 }, { 2, 3, 2 }, { 2, 4, 0 }, { 543, 0, 1 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct wbuf w = { 0 };
+		struct want want[2];
+		pcap_w_header(&w, false, v[i].major, v[i].minor, 65535, 1);
+		for (uint32_t k = 0; k < 2; k++) {
+			/* Both records hold 20 captured bytes of a 60-byte packet.
+			 * A 2.3 file has one of each order. */
+			bool wire_first = v[i].order == 1 || (v[i].order == 2 && k == 1);
+			want[k] = (struct want){ w.len, (5 + k) * 1000000000ull + 6000 * (k + 1), 20, 60, 1, 0,
+						 (uint8_t)(k + 1) };
+			wb_u32(&w, 5 + k);
+			wb_u32(&w, 6 * (k + 1));
+			wb_u32(&w, wire_first ? 60 : 20);
+			wb_u32(&w, wire_first ? 20 : 60);
+			wb_pattern(&w, (uint8_t)(k + 1), 20);
+		}
+		const char *path = write_file("oldver.pcap", w.p, w.len);
+		compare_paths(path);
+		read_expect(path, SNAP_BIG, "pcap", want, 2);
+		free(w.p);
+	}
+}
+
+/* Fuzz regression: libpcap allows longer records for a few link types
+ * (D-Bus: 128 MiB); the mapping reader refused them above 256 KiB. */
+static void test_pcap_large_record_link_types(void **state)
+{
+	(void)state;
+	struct wbuf w = { 0 };
+	pcap_w_header(&w, false, 2, 4, 0, 231);
+	size_t a = pcap_w_record(&w, 1, 2, 300000, 300000, 3);
+	const char *path = write_file("dbus.pcap", w.p, w.len);
+	compare_paths(path);
+	struct want want = { a, 1000002000ull, 300000, 300000, 231, 0, 3 };
+	read_expect(path, 400000, "pcap", &want, 1);
+	free(w.p);
+}
+
 /* ---- the shared corpus ---- */
 
 /* Next tab-separated field of line (modified in place). */
@@ -1510,6 +1583,9 @@ int main(void)
 		cmocka_unit_test(test_shared_corpus),
 		cmocka_unit_test(test_repo_captures),
 		cmocka_unit_test(test_mmap_matches_libpcap),
+		cmocka_unit_test(test_pcap_minor_versions_refused),
+		cmocka_unit_test(test_pcap_old_versions_swap_lengths),
+		cmocka_unit_test(test_pcap_large_record_link_types),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
