@@ -52,15 +52,26 @@ asan:
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build/asan/pktd $(TESTSRC:tests/%.c=build/asan/tests/%)
 
-# libFuzzer over the decoders, seeded from pcaps/ and ../shared/pcaps/ when
-# present; FUZZ_SECONDS per target (default 60).
+# libFuzzer over the decoders (fuzz_decode) and the capture-file readers
+# (fuzz_source), seeded from pcaps/ and ../shared/pcaps/ when present;
+# FUZZ_SECONDS per target (default 60). fuzz_source's seeds are the whole
+# capture files up to 64 KiB.
 FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SOURCE_SRC := $(filter-out daemon/source_live.c,$(wildcard daemon/source*.c))
 fuzz: deps
-	@mkdir -p build/fuzz/corpus build/fuzz/seeds
-	clang -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=undefined -Iparsers -Itests -o build/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(PARSERS)
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds build/fuzz/source-corpus build/fuzz/source-seeds
+	clang $(FUZZ_CFLAGS) -Iparsers -Itests -o build/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(PARSERS)
+	clang $(FUZZ_CFLAGS) -Idaemon -o build/fuzz/fuzz_source tests/fuzz/fuzz_source.c $(FUZZ_SOURCE_SRC) -lpcap
 	/usr/bin/python3 scripts/fuzz-seeds.py build/fuzz/seeds pcaps $(wildcard ../shared/pcaps)
-	cd build/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 corpus seeds
+	find pcaps $(wildcard ../shared/pcaps) -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' \) \
+	  -size -65k -exec cp {} build/fuzz/source-seeds/ \;
+	@# Both targets run even when the first one finds something; the rule fails if either did.
+	cd build/fuzz && rc=0; \
+	  ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 corpus seeds || rc=1; \
+	  ./fuzz_source -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    source-corpus source-seeds || rc=1; \
+	  exit $$rc
 
 # pktd against dpkt, Scapy, tshark and tcpdump on generated captures;
 # BENCH_ARGS passes options to bench/run.py (e.g. --packets 500000).
