@@ -3,7 +3,8 @@
 set -e
 need=""
 for pkg in gcc clang libclang-rt-14-dev make pkg-config libpcap-dev libevent-dev libpython3-dev libcmocka-dev \
-           python3 python3-cryptography tcpdump tshark iproute2 dnsmasq dnsutils curl $PKTD_DEPS_EXTRA; do
+           python3 python3-cryptography tcpdump tshark iproute2 dnsmasq dnsutils curl iputils-ping \
+           python3-prometheus-client $PKTD_DEPS_EXTRA; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
