@@ -5,8 +5,9 @@
  * pre-standard 0x9100 all nest), one hdrs entry per tag; the first
  * PKT_MAX_VLANS tags are recorded outermost first, deeper ones only
  * counted, and more than DECODE_VLAN_MAX_DEPTH tags is EV_VLAN_TOO_DEEP.
- * Only the outermost Ethernet's tags fill vlan_* and LAYER_VLAN: tags of an
- * Ethernet frame inside a tunnel are in hdrs only. A next "type" below
+ * Only the stack right after the frame's first header (Ethernet, SLL, SLL2)
+ * fills vlan_* and LAYER_VLAN: tags of an inner Ethernet frame (a tunnel,
+ * 0x6558 bridging, SNAP) or after a C-HDLC protocol field are in hdrs only. A next "type" below
  * 0x0600 is an 802.3 length: LLC follows. */
 #include "decode.h"
 #include "proto.h"
@@ -19,7 +20,10 @@ static inline bool vlan_is_tpid(uint16_t type)
 enum decode_result decode_vlan(struct pkt *p, struct cursor c, uint16_t tpid, struct decode_counters *k)
 {
 	uint16_t tci, type;
-	const bool outer = p->tunnels == 0;
+	/* the tags right after the first header, an Ethernet or cooked one:
+	 * not those of an inner Ethernet frame or after a C-HDLC protocol */
+	const bool outer = p->nhdrs == 1 && (p->hdrs[0].type == HDR_ETH || p->hdrs[0].type == HDR_SLL ||
+					     p->hdrs[0].type == HDR_SLL2);
 
 	for (unsigned n = 0;; n++) {
 		decode_set_payload(p, &c);

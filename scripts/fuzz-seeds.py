@@ -10,8 +10,8 @@ import struct
 import sys
 
 # LINKTYPE -> selector byte of fuzz_decode.c (EN10MB, NULL, RAW, LOOP,
-# LINUX_SLL, IPV4, IPV6, LINUX_SLL2).
-SELECTOR = {1: 0, 0: 1, 101: 2, 108: 3, 113: 4, 228: 5, 229: 6, 276: 7}
+# LINUX_SLL, IPV4, IPV6, LINUX_SLL2, PPP, PPP_HDLC, C_HDLC).
+SELECTOR = {1: 0, 0: 1, 101: 2, 108: 3, 113: 4, 228: 5, 229: 6, 276: 7, 9: 8, 50: 9, 104: 10}
 ORDER = {b'\xd4\xc3\xb2\xa1': '<', b'\x4d\x3c\xb2\xa1': '<', b'\xa1\xb2\xc3\xd4': '>', b'\xa1\xb2\x3c\x4d': '>'}
 FRAMES_PER_FILE = 64
 

@@ -91,8 +91,12 @@ static inline const char *fx_invariant_violation(const struct pkt *p, enum decod
 		FX_REQUIRE(cap >= 20 && p->payload_off >= 20);
 	if (PKT_HAS(p, LAYER_NULL))
 		FX_REQUIRE(cap >= 4 && p->payload_off >= 4);
-	if (p->flags & PKT_FLAG_LLC)
-		FX_REQUIRE(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2));
+	if (p->flags & PKT_FLAG_LLC) { /* after an Ethernet/SLL header, or a VLAN tag (C-HDLC) */
+		int tagged = 0;
+		for (unsigned i = 0; i < p->nhdrs && i < PKT_MAX_HDRS; i++)
+			tagged |= p->hdrs[i].type == HDR_VLAN;
+		FX_REQUIRE(PKT_HAS(p, LAYER_ETH) || PKT_HAS(p, LAYER_SLL) || PKT_HAS(p, LAYER_SLL2) || tagged);
+	}
 
 	/* The header list: in wire order, within caplen, quoted entries last
 	 * and only after an ICMP/ICMPv6 header. */

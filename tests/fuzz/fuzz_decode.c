@@ -19,8 +19,9 @@
 #include "decode_fixtures.h"
 
 static const uint32_t fuzz_linktypes[] = {
-	LINKTYPE_ETHERNET, LINKTYPE_NULL, LINKTYPE_RAW,  LINKTYPE_LOOP,
+	LINKTYPE_ETHERNET,  LINKTYPE_NULL, LINKTYPE_RAW,  LINKTYPE_LOOP,
 	LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2,
+	LINKTYPE_PPP,	    LINKTYPE_PPP_HDLC, LINKTYPE_C_HDLC,
 };
 #define FUZZ_NLINKTYPES (sizeof(fuzz_linktypes) / sizeof(fuzz_linktypes[0]))
 
@@ -54,9 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why = fx_invariant_violation(&p, r);
 	if (why != NULL)
 		fuzz_fail(why, &p);
-	for (unsigned i = 0; i < EV_COUNT; i++)
-		if (k.events[i] != ((i == p.error && i != EV_NONE) ? 1u : 0u))
-			fuzz_fail("counters do not match p->error", &p);
+	why = fx_counters_violation(&p, &k);
+	if (why != NULL)
+		fuzz_fail(why, &p);
 
 	memset(&q, 0, sizeof(q));
 	q.data = p.data;
@@ -66,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.linktype = p.linktype;
 	if (decode_packet(&q, NULL) != r)
 		fuzz_fail("second decode returned another result", &p);
-	if (memcmp(&p.layers, &q.layers, sizeof(p) - offsetof(struct pkt, layers)) != 0)
+	if (memcmp(&p.layers, &q.layers, offsetof(struct pkt, hdrs) - offsetof(struct pkt, layers)) != 0 ||
+	    memcmp(p.hdrs, q.hdrs, p.nhdrs * sizeof(p.hdrs[0])) != 0)
 		fuzz_fail("decoded fields depend on the struct's previous contents", &p);
 	return 0;
 }
