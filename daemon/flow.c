@@ -1,0 +1,1090 @@
+/* flow.c: the flow table (see flow.h for the model and the rules). */
+#include "flow.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static_assert(sizeof(struct flow_key) == 44, "flow_key has no padding");
+
+enum {
+	IPPROTO_NUM_ICMP = 1,
+	IPPROTO_NUM_TCP = 6,
+	IPPROTO_NUM_UDP = 17,
+	IPPROTO_NUM_ICMPV6 = 58,
+	IPPROTO_NUM_SCTP = 132,
+};
+
+/* flow.bits */
+enum {
+	B_SAW_SYN = 1u << 0,  /* a SYN without ACK was seen (the originator is fixed) */
+	B_FIN_ORIG = 1u << 1, /* FIN from the originator */
+	B_FIN_RESP = 1u << 2, /* FIN from the responder */
+	B_FLIPPED = 1u << 3,  /* '^' is in the history */
+	B_QUEUED = 1u << 4,   /* filed in the wheel */
+};
+
+/* History letters, bit order of flow.hmask. */
+static const char history_letters[] = "SHADFRTG";
+
+void flow_timeouts_default(struct flow_timeouts *t)
+{
+	const uint64_t s = 1000000000ull;
+	t->tcp_handshake_ns = 30 * s;
+	t->tcp_established_ns = 300 * s;
+	t->tcp_closing_ns = 60 * s;
+	t->tcp_linger_ns = 5 * s;
+	t->udp_ns = 60 * s;
+	t->icmp_ns = 30 * s;
+	t->other_ns = 60 * s;
+	t->active_ns = 1800 * s;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+static inline uint64_t ld64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t ld32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Any total order on (address, port) works for canonical keys. */
+static inline bool endpoint_after(const struct flow_key *k)
+{
+	uint64_t a0 = ld64(k->src), b0 = ld64(k->dst);
+	if (a0 != b0)
+		return a0 > b0;
+	uint64_t a1 = ld64(k->src + 8), b1 = ld64(k->dst + 8);
+	if (a1 != b1)
+		return a1 > b1;
+	return k->sport > k->dport;
+}
+
+/* The canonical form of k in *c; returns 1 when the packet's sender is
+ * endpoint B (src and dst were swapped). */
+static inline int key_canon(const struct flow_key *k, struct flow_key *c)
+{
+	*c = *k;
+	if (!endpoint_after(k))
+		return 0;
+	memcpy(c->src, k->dst, 16);
+	memcpy(c->dst, k->src, 16);
+	c->sport = k->dport;
+	c->dport = k->sport;
+	return 1;
+}
+
+static inline bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	return ((ld64(x) ^ ld64(y)) | (ld64(x + 8) ^ ld64(y + 8)) | (ld64(x + 16) ^ ld64(y + 16)) |
+		(ld64(x + 24) ^ ld64(y + 24)) | (ld64(x + 32) ^ ld64(y + 32)) | (ld32(x + 40) ^ ld32(y + 40))) == 0;
+}
+
+/* SipHash-1-3 of the canonical key packed into 64-bit words: 3 for IPv4,
+ * 6 for IPv6. */
+static inline uint64_t key_hash(const struct flow_table *ft, const struct flow_key *c)
+{
+	uint64_t w[6];
+	uint64_t meta = (uint64_t)c->sport | (uint64_t)c->dport << 16 | (uint64_t)c->proto << 32 |
+			(uint64_t)c->ip_version << 40 | (uint64_t)c->vlan << 48;
+	if (c->ip_version == 4) {
+		w[0] = (uint64_t)ld32(c->src) | (uint64_t)ld32(c->dst) << 32;
+		w[1] = meta;
+		w[2] = c->tunnel;
+		return siphash_13_words(&ft->key, w, 3);
+	}
+	w[0] = ld64(c->src);
+	w[1] = ld64(c->src + 8);
+	w[2] = ld64(c->dst);
+	w[3] = ld64(c->dst + 8);
+	w[4] = meta;
+	w[5] = c->tunnel;
+	return siphash_13_words(&ft->key, w, 6);
+}
+
+/* Zeek's ICMP "counterpart" type: request <-> reply, else -1 (one-way: the
+ * code stands in as the responder's port). */
+static int icmp4_counterpart(uint8_t type)
+{
+	switch (type) {
+	case 8: return 0;   /* echo */
+	case 0: return 8;
+	case 13: return 14; /* timestamp */
+	case 14: return 13;
+	case 15: return 16; /* information */
+	case 16: return 15;
+	case 10: return 9;  /* router solicitation / advertisement */
+	case 9: return 10;
+	case 17: return 18; /* address mask */
+	case 18: return 17;
+	default: return -1;
+	}
+}
+
+static int icmp6_counterpart(uint8_t type)
+{
+	switch (type) {
+	case 128: return 129; /* echo */
+	case 129: return 128;
+	case 133: return 134; /* router */
+	case 134: return 133;
+	case 135: return 136; /* neighbor */
+	case 136: return 135;
+	case 130: return 131; /* MLD query / report */
+	case 131: return 130;
+	case 139: return 140; /* node information */
+	case 140: return 139;
+	default: return -1;
+	}
+}
+
+/* Reply types whose sender is the responder when seen first. */
+static bool icmp_is_reply(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_NUM_ICMP)
+		return type == 0 || type == 14 || type == 16 || type == 18;
+	return type == 129 || type == 140;
+}
+
+static inline uint16_t be16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (p->ip_version == 4 && PKT_HAS(p, LAYER_IPV4)) {
+		if ((uint64_t)p->l3_off + 20 > p->caplen)
+			return false;
+		memcpy(k->src, p->data + p->l3_off + 12, 4);
+		memcpy(k->dst, p->data + p->l3_off + 16, 4);
+	} else if (p->ip_version == 6 && PKT_HAS(p, LAYER_IPV6)) {
+		if ((uint64_t)p->l3_off + 40 > p->caplen)
+			return false;
+		memcpy(k->src, p->data + p->l3_off + 8, 16);
+		memcpy(k->dst, p->data + p->l3_off + 24, 16);
+	} else {
+		return false;
+	}
+	if ((p->flags & PKT_FLAG_FRAGMENT) && p->frag_offset != 0)
+		return false; /* no L4 header: only a reassembled datagram has a flow */
+	k->ip_version = p->ip_version;
+	k->proto = p->proto;
+	k->vlan = p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE;
+	k->tunnel = tunnel;
+	switch (p->proto) {
+	case IPPROTO_NUM_TCP:
+		if (!PKT_HAS(p, LAYER_TCP))
+			return false;
+		k->sport = p->sport;
+		k->dport = p->dport;
+		break;
+	case IPPROTO_NUM_UDP:
+		if (!PKT_HAS(p, LAYER_UDP))
+			return false;
+		k->sport = p->sport;
+		k->dport = p->dport;
+		break;
+	case IPPROTO_NUM_SCTP:
+		k->sport = p->sport; /* 0 when the SCTP header was not decoded */
+		k->dport = p->dport;
+		break;
+	case IPPROTO_NUM_ICMP:
+	case IPPROTO_NUM_ICMPV6: {
+		if (!PKT_HAS(p, p->proto == IPPROTO_NUM_ICMP ? LAYER_ICMP : LAYER_ICMPV6))
+			return false;
+		int cp = p->proto == IPPROTO_NUM_ICMP ? icmp4_counterpart(p->icmp_type)
+						       : icmp6_counterpart(p->icmp_type);
+		k->sport = p->icmp_type;
+		k->dport = cp >= 0 ? (uint16_t)cp : p->icmp_code;
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
+uint32_t flow_pkt_payload_wirelen(const struct pkt *p)
+{
+	uint32_t cap = p->payload_len;
+	uint64_t ip_end;
+	if (p->ip_version == 4 && PKT_HAS(p, LAYER_IPV4) && (uint64_t)p->l3_off + 4 <= p->caplen) {
+		ip_end = (uint64_t)p->l3_off + be16_at(p->data + p->l3_off + 2);
+	} else if (p->ip_version == 6 && PKT_HAS(p, LAYER_IPV6) && (uint64_t)p->l3_off + 6 <= p->caplen) {
+		uint16_t plen = be16_at(p->data + p->l3_off + 4);
+		if (plen == 0)
+			return cap; /* jumbogram or TSO capture: trust what was captured */
+		ip_end = (uint64_t)p->l3_off + 40 + plen;
+	} else {
+		return cap;
+	}
+	if (ip_end <= p->payload_off)
+		return cap; /* length 0 (TSO) or inconsistent */
+	uint64_t w = ip_end - p->payload_off;
+	return w > cap ? (uint32_t)(w > UINT32_MAX ? UINT32_MAX : w) : cap;
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static uint32_t round_pow2(uint32_t n)
+{
+	uint32_t r = 1;
+	while (r < n && r < (1u << 30))
+		r <<= 1;
+	return r;
+}
+
+static void set_timeouts(struct flow_table *ft, const struct flow_timeouts *t)
+{
+	ft->timeouts = *t;
+	ft->timeout_ns[FLOW_CLASS_TCP_HANDSHAKE] = t->tcp_handshake_ns;
+	ft->timeout_ns[FLOW_CLASS_TCP_ESTABLISHED] = t->tcp_established_ns;
+	ft->timeout_ns[FLOW_CLASS_TCP_CLOSING] = t->tcp_closing_ns;
+	ft->timeout_ns[FLOW_CLASS_TCP_CLOSED] = t->tcp_linger_ns;
+	ft->timeout_ns[FLOW_CLASS_UDP] = t->udp_ns;
+	ft->timeout_ns[FLOW_CLASS_ICMP] = t->icmp_ns;
+	ft->timeout_ns[FLOW_CLASS_OTHER] = t->other_ns;
+}
+
+int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *err, size_t errlen)
+{
+	memset(ft, 0, sizeof(*ft));
+	if (cfg->table_size == 0 || cfg->table_size > (1u << 30)) {
+		snprintf(err, errlen, "flow table size %u out of range (1 .. 2^30)", cfg->table_size);
+		errno = EINVAL;
+		return -1;
+	}
+	ft->nflows = round_pow2(cfg->table_size);
+	uint32_t nbuckets = ft->nflows * 2; /* load factor <= 1/2 */
+	ft->bucket_mask = nbuckets - 1;
+	ft->flows = malloc((size_t)ft->nflows * sizeof(*ft->flows));
+	ft->buckets = malloc((size_t)nbuckets * sizeof(*ft->buckets));
+	ft->free_stack = malloc((size_t)ft->nflows * sizeof(*ft->free_stack));
+	ft->wheel_head = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_head));
+	ft->wheel_tail = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_tail));
+	if (!ft->flows || !ft->buckets || !ft->free_stack || !ft->wheel_head || !ft->wheel_tail) {
+		int e = errno;
+		flow_table_free(ft);
+		snprintf(err, errlen, "flow table: cannot allocate %u flows (%zu bytes): %s", cfg->table_size,
+			 (size_t)ft->nflows * (sizeof(struct flow) + 2 * sizeof(struct flow_bucket) + 4), strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* Writing every byte now pre-faults the pages: no page faults later. */
+	memset(ft->flows, 0, (size_t)ft->nflows * sizeof(*ft->flows));
+	memset(ft->buckets, 0, (size_t)nbuckets * sizeof(*ft->buckets));
+	for (uint32_t i = 0; i < FLOW_WHEEL_SLOTS; i++)
+		ft->wheel_head[i] = ft->wheel_tail[i] = FLOW_NIL;
+	/* Free slots popped in index order 0, 1, 2, ... (deterministic). */
+	for (uint32_t i = 0; i < ft->nflows; i++)
+		ft->free_stack[i] = ft->nflows - 1 - i;
+	ft->nfree = ft->nflows;
+	set_timeouts(ft, &cfg->timeouts);
+	ft->on_end = cfg->on_end;
+	ft->on_end_ctx = cfg->on_end_ctx;
+	if (cfg->hash_key) {
+		siphash_key_from_bytes(&ft->key, cfg->hash_key);
+	} else if (siphash_key_random(&ft->key) < 0) {
+		int e = errno;
+		flow_table_free(ft);
+		snprintf(err, errlen, "flow table: no random hash key: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	free(ft->flows);
+	free(ft->buckets);
+	free(ft->free_stack);
+	free(ft->wheel_head);
+	free(ft->wheel_tail);
+	ft->flows = NULL;
+	ft->buckets = NULL;
+	ft->free_stack = NULL;
+	ft->wheel_head = ft->wheel_tail = NULL;
+	ft->nfree = 0;
+}
+
+void flow_table_attach_tcpr(struct flow_table *ft, struct tcpr *tr)
+{
+	ft->tcpr = tr;
+}
+
+/* ---- index --------------------------------------------------------------- */
+
+static inline uint32_t flow_index(const struct flow_table *ft, const struct flow *f)
+{
+	return (uint32_t)(f - ft->flows);
+}
+
+/* Find canonical key c (hash h). Returns the flow, or NULL with *empty set
+ * to the bucket where it would go. */
+static inline struct flow *index_find(struct flow_table *ft, const struct flow_key *c, uint32_t h, uint32_t *empty)
+{
+	uint32_t i = h & ft->bucket_mask;
+	uint32_t probes = 1;
+	struct flow *found = NULL;
+	for (;; i = (i + 1) & ft->bucket_mask, probes++) {
+		const struct flow_bucket *b = &ft->buckets[i];
+		if (b->slot == 0) {
+			*empty = i;
+			break;
+		}
+		if (b->hash == h) {
+			struct flow *f = &ft->flows[b->slot - 1];
+			if (key_eq(&f->key, c)) {
+				found = f;
+				break;
+			}
+		}
+	}
+	ft->k.lookups++;
+	ft->k.probes += probes;
+	if (probes > ft->k.max_probe)
+		ft->k.max_probe = probes;
+	return found;
+}
+
+/* Where a key with hash h that is not in the index would go. */
+static uint32_t index_empty(const struct flow_table *ft, uint32_t h)
+{
+	uint32_t i = h & ft->bucket_mask;
+	while (ft->buckets[i].slot != 0)
+		i = (i + 1) & ft->bucket_mask;
+	return i;
+}
+
+/* Remove f's bucket; shift later entries of the cluster back (no tombstones). */
+static void index_remove(struct flow_table *ft, const struct flow *f)
+{
+	uint32_t mask = ft->bucket_mask;
+	uint32_t slot = flow_index(ft, f) + 1;
+	uint32_t i = f->hash & mask;
+	while (ft->buckets[i].slot != slot)
+		i = (i + 1) & mask;
+	for (uint32_t j = i;;) {
+		j = (j + 1) & mask;
+		if (ft->buckets[j].slot == 0)
+			break;
+		uint32_t home = ft->buckets[j].hash & mask;
+		/* Entry j may fill hole i unless its home lies cyclically in (i, j]. */
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+		if (stays)
+			continue;
+		ft->buckets[i] = ft->buckets[j];
+		i = j;
+	}
+	ft->buckets[i].slot = 0;
+}
+
+/* ---- timer wheel --------------------------------------------------------- */
+
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static inline uint64_t flow_deadline(const struct flow_table *ft, const struct flow *f)
+{
+	uint64_t base = f->cls == FLOW_CLASS_TCP_CLOSED ? f->closed_ns : f->last_ns;
+	return sat_add(base, ft->timeout_ns[f->cls]);
+}
+
+static inline bool flow_is_expired(const struct flow_table *ft, const struct flow *f, uint64_t now)
+{
+	return now >= flow_deadline(ft, f);
+}
+
+#define WHEEL_MASK (FLOW_WHEEL_SLOTS - 1)
+
+static inline void wheel_bit(struct flow_table *ft, uint32_t slot, bool on)
+{
+	uint64_t m = 1ull << (slot & 63);
+	if (on)
+		ft->wheel_bits[slot >> 6] |= m;
+	else
+		ft->wheel_bits[slot >> 6] &= ~m;
+}
+
+/* First tick in [t, end) whose slot holds flows, or UINT64_MAX. */
+static uint64_t wheel_next(const struct flow_table *ft, uint64_t t, uint64_t end)
+{
+	while (t < end) {
+		uint32_t s = (uint32_t)(t & WHEEL_MASK);
+		uint64_t w = ft->wheel_bits[s >> 6] >> (s & 63);
+		if (w) {
+			uint64_t at = t + (uint64_t)__builtin_ctzll(w);
+			return at < end ? at : UINT64_MAX;
+		}
+		t += 64 - (s & 63);
+	}
+	return UINT64_MAX;
+}
+
+static void wheel_unlink(struct flow_table *ft, struct flow *f)
+{
+	if (!(f->bits & B_QUEUED))
+		return;
+	uint32_t slot = (uint32_t)(f->q_tick & WHEEL_MASK);
+	if (f->qprev != FLOW_NIL)
+		ft->flows[f->qprev].qnext = f->qnext;
+	else
+		ft->wheel_head[slot] = f->qnext;
+	if (f->qnext != FLOW_NIL)
+		ft->flows[f->qnext].qprev = f->qprev;
+	else
+		ft->wheel_tail[slot] = f->qprev;
+	if (ft->wheel_head[slot] == FLOW_NIL)
+		wheel_bit(ft, slot, false);
+	f->bits &= (uint8_t)~B_QUEUED;
+}
+
+/* Append f to the slot of its current deadline (at least min_tick), clamped
+ * to the wheel's window [cursor, cursor + SLOTS). */
+static void wheel_file_from(struct flow_table *ft, struct flow *f, uint64_t min_tick)
+{
+	uint64_t tick = flow_deadline(ft, f) >> FLOW_WHEEL_SHIFT;
+	if (!ft->wheel_started) {
+		ft->cursor = f->last_ns >> FLOW_WHEEL_SHIFT;
+		ft->wheel_started = true;
+	}
+	if (tick < min_tick)
+		tick = min_tick;
+	if (tick < ft->cursor)
+		tick = ft->cursor;
+	if (tick >= ft->cursor + FLOW_WHEEL_SLOTS)
+		tick = ft->cursor + FLOW_WHEEL_SLOTS - 1;
+	uint32_t slot = (uint32_t)(tick & WHEEL_MASK);
+	uint32_t idx = flow_index(ft, f);
+	f->q_tick = tick;
+	f->qnext = FLOW_NIL;
+	f->qprev = ft->wheel_tail[slot];
+	if (f->qprev != FLOW_NIL)
+		ft->flows[f->qprev].qnext = idx;
+	else
+		ft->wheel_head[slot] = idx;
+	ft->wheel_tail[slot] = idx;
+	wheel_bit(ft, slot, true);
+	f->bits |= B_QUEUED;
+}
+
+static inline void wheel_file(struct flow_table *ft, struct flow *f)
+{
+	wheel_file_from(ft, f, 0);
+}
+
+/* The deadline moved earlier than where f is filed: refile. Later moves
+ * are left lazy (the sweep refiles when it meets the flow). */
+static inline void wheel_update(struct flow_table *ft, struct flow *f)
+{
+	if ((flow_deadline(ft, f) >> FLOW_WHEEL_SHIFT) < f->q_tick) {
+		wheel_unlink(ft, f);
+		wheel_file(ft, f);
+	}
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static enum flow_class class_of(const struct flow *f)
+{
+	switch (f->key.proto) {
+	case IPPROTO_NUM_TCP:
+		switch (f->tcp_state) {
+		case FLOW_TCP_HANDSHAKE: return FLOW_CLASS_TCP_HANDSHAKE;
+		case FLOW_TCP_CLOSING: return FLOW_CLASS_TCP_CLOSING;
+		case FLOW_TCP_CLOSED: return FLOW_CLASS_TCP_CLOSED;
+		default: return FLOW_CLASS_TCP_ESTABLISHED;
+		}
+	case IPPROTO_NUM_UDP: return FLOW_CLASS_UDP;
+	case IPPROTO_NUM_ICMP:
+	case IPPROTO_NUM_ICMPV6: return FLOW_CLASS_ICMP;
+	default: return FLOW_CLASS_OTHER;
+	}
+}
+
+/* The reason a flow ends for when its deadline has passed. */
+static enum flow_end_reason timeout_reason(const struct flow *f)
+{
+	return f->cls == FLOW_CLASS_TCP_CLOSED ? (enum flow_end_reason)f->close_reason : FLOW_END_IDLE_TIMEOUT;
+}
+
+/* Reset the per-record part (counters, history). */
+static void record_reset(struct flow *f, uint64_t now)
+{
+	memset(f->dir, 0, sizeof(f->dir));
+	f->hmask[0] = f->hmask[1] = 0;
+	f->hlen = 0;
+	f->history[0] = 0;
+	f->bits &= (uint8_t)~B_FLIPPED;
+	f->first_ns = now;
+}
+
+/* A fresh flow in slot f: key c, sender endpoint `sender_b`. */
+static void flow_setup(struct flow_table *ft, struct flow *f, uint64_t now, int sender_b)
+{
+	f->id = ++ft->next_id;
+	f->record = 0;
+	f->orig_is_b = (uint8_t)sender_b;
+	f->ignored = 0;
+	f->bits &= B_QUEUED;
+	f->tcp_state = f->key.proto == IPPROTO_NUM_TCP ? FLOW_TCP_ESTABLISHED : FLOW_TCP_NONE;
+	f->close_reason = FLOW_END_FIN;
+	f->closed_ns = 0;
+	f->last_ns = now;
+	f->user = NULL;
+	record_reset(f, now);
+	tcpr_half_init(&f->tcp[0], 0);
+	tcpr_half_init(&f->tcp[1], 1);
+	f->cls = (uint8_t)class_of(f);
+	ft->k.created++;
+}
+
+/* Emit f's record with `reason` (the flow goes on only for active_timeout). */
+static void record_emit(struct flow_table *ft, struct flow *f, enum flow_end_reason reason, flow_end_fn cb,
+			void *ctx)
+{
+	if (reason != FLOW_END_ACTIVE_TIMEOUT && ft->tcpr && f->key.proto == IPPROTO_NUM_TCP)
+		tcpr_flow_end(ft->tcpr, f);
+	f->end_reason = (uint8_t)reason;
+	ft->k.ended[reason]++;
+	if (cb)
+		cb(ctx, f, reason);
+}
+
+/* End f and free its slot. */
+static void flow_finish(struct flow_table *ft, struct flow *f, enum flow_end_reason reason, flow_end_fn cb,
+			void *ctx)
+{
+	record_emit(ft, f, reason, cb, ctx);
+	index_remove(ft, f);
+	wheel_unlink(ft, f);
+	f->in_use = 0;
+	f->user = NULL;
+	ft->free_stack[ft->nfree++] = flow_index(ft, f);
+	ft->k.in_use--;
+}
+
+/* The live flow nearest its deadline: the first wheel entry from the
+ * cursor that is not stale (stale ones, active since they were filed, are
+ * refiled on the way, at most 64 of them). */
+static struct flow *wheel_first(struct flow_table *ft)
+{
+	if (ft->k.in_use == 0)
+		return NULL;
+	unsigned refiled = 0;
+	uint64_t end = ft->cursor + FLOW_WHEEL_SLOTS;
+	for (uint64_t t = ft->cursor; (t = wheel_next(ft, t, end)) != UINT64_MAX; t++) {
+		uint32_t idx = ft->wheel_head[t & WHEEL_MASK];
+		while (idx != FLOW_NIL) {
+			struct flow *f = &ft->flows[idx];
+			uint32_t next = f->qnext;
+			uint64_t due = flow_deadline(ft, f) >> FLOW_WHEEL_SHIFT;
+			if (due <= t || refiled >= 64 || t == end - 1)
+				return f;
+			wheel_unlink(ft, f);
+			wheel_file_from(ft, f, t + 1);
+			refiled++;
+			idx = next;
+		}
+	}
+	return NULL;
+}
+
+static bool evict_one(struct flow_table *ft, uint64_t now)
+{
+	struct flow *v = wheel_first(ft);
+	if (!v)
+		return false;
+	flow_finish(ft, v, flow_is_expired(ft, v, now) ? timeout_reason(v) : FLOW_END_EVICTED, ft->on_end,
+		    ft->on_end_ctx);
+	return true;
+}
+
+struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key, int *is_originator)
+{
+	struct flow_key c;
+	int swapped = key_canon(key, &c);
+	uint32_t h = (uint32_t)key_hash(ft, &c), empty;
+	struct flow *f = index_find(ft, &c, h, &empty);
+	if (f && is_originator)
+		*is_originator = swapped == f->orig_is_b;
+	return f;
+}
+
+struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
+				   int *is_originator, int *created)
+{
+	struct flow_key c;
+	int swapped = key_canon(key, &c);
+	uint32_t h = (uint32_t)key_hash(ft, &c), empty;
+	struct flow *f = index_find(ft, &c, h, &empty);
+	*created = 0;
+	if (f) {
+		if (!flow_is_expired(ft, f, now_ns)) {
+			if (ft->timeouts.active_ns && now_ns >= sat_add(f->first_ns, ft->timeouts.active_ns) &&
+			    (f->dir[0].pkts | f->dir[1].pkts)) {
+				record_emit(ft, f, FLOW_END_ACTIVE_TIMEOUT, ft->on_end, ft->on_end_ctx);
+				record_reset(f, now_ns);
+				f->record++;
+			}
+			*is_originator = swapped == f->orig_is_b;
+			return f;
+		}
+		/* Past its deadline: it ends before this packet, which starts a new flow. */
+		flow_finish(ft, f, timeout_reason(f), ft->on_end, ft->on_end_ctx);
+		empty = index_empty(ft, h);
+	}
+	if (ft->nfree == 0) {
+		if (!evict_one(ft, now_ns)) {
+			ft->k.no_slot++;
+			return NULL;
+		}
+		empty = index_empty(ft, h); /* the eviction may have moved buckets */
+	}
+	f = &ft->flows[ft->free_stack[--ft->nfree]];
+	f->key = c;
+	f->hash = h;
+	f->in_use = 1;
+	f->bits = 0;
+	flow_setup(ft, f, now_ns, swapped);
+	ft->buckets[empty].hash = h;
+	ft->buckets[empty].slot = flow_index(ft, f) + 1;
+	wheel_file(ft, f);
+	if (++ft->k.in_use > ft->k.in_use_max)
+		ft->k.in_use_max = ft->k.in_use;
+	*created = 1;
+	*is_originator = 1;
+	return f;
+}
+
+/* ---- per packet ---------------------------------------------------------- */
+
+static inline void history_add(struct flow *f, unsigned d, unsigned letter_bit)
+{
+	uint8_t bit = (uint8_t)(1u << letter_bit);
+	if (f->hmask[d] & bit)
+		return;
+	f->hmask[d] |= bit;
+	if (f->hlen < FLOW_HISTORY_MAX - 1) {
+		char ch = history_letters[letter_bit];
+		f->history[f->hlen++] = d ? (char)(ch + ('a' - 'A')) : ch;
+		f->history[f->hlen] = 0;
+	}
+}
+
+void flow_history_add(struct flow *f, int from_originator, char letter)
+{
+	const char *p = memchr(history_letters, letter & ~0x20, sizeof(history_letters) - 1);
+	if (p)
+		history_add(f, from_originator ? 0 : 1, (unsigned)(p - history_letters));
+}
+
+/* Swap originator and responder. */
+static void flow_flip(struct flow_table *ft, struct flow *f)
+{
+	struct flow_dir t = f->dir[0];
+	f->dir[0] = f->dir[1];
+	f->dir[1] = t;
+	uint8_t m = f->hmask[0];
+	f->hmask[0] = f->hmask[1];
+	f->hmask[1] = m;
+	for (unsigned i = 0; i < f->hlen; i++) {
+		char ch = f->history[i];
+		if (ch >= 'A' && ch <= 'Z')
+			f->history[i] = (char)(ch + ('a' - 'A'));
+		else if (ch >= 'a' && ch <= 'z')
+			f->history[i] = (char)(ch - ('a' - 'A'));
+	}
+	if (!(f->bits & B_FLIPPED) && f->hlen < FLOW_HISTORY_MAX - 1) {
+		f->history[f->hlen++] = '^';
+		f->history[f->hlen] = 0;
+	}
+	f->bits |= B_FLIPPED;
+	uint8_t fins = f->bits & (B_FIN_ORIG | B_FIN_RESP);
+	f->bits = (uint8_t)((f->bits & ~(B_FIN_ORIG | B_FIN_RESP)) | ((fins & B_FIN_ORIG) ? B_FIN_RESP : 0) |
+			    ((fins & B_FIN_RESP) ? B_FIN_ORIG : 0));
+	uint8_t ig = f->ignored;
+	f->ignored = (uint8_t)(((ig & FLOW_IGNORE_ORIG) ? FLOW_IGNORE_RESP : 0) | ((ig & FLOW_IGNORE_RESP) ? FLOW_IGNORE_ORIG : 0));
+	f->orig_is_b ^= 1;
+	if (ft->tcpr)
+		tcpr_flow_flip(ft->tcpr, f);
+	else {
+		struct tcpr_half h = f->tcp[0];
+		f->tcp[0] = f->tcp[1];
+		f->tcp[1] = h;
+		f->tcp[0].dir = 0;
+		f->tcp[1].dir = 1;
+	}
+}
+
+unsigned flow_update(struct flow_table *ft, struct flow *f, const struct pkt *p, int is_originator, uint64_t now_ns)
+{
+	unsigned res = 0;
+	bool first = (f->dir[0].pkts | f->dir[1].pkts) == 0 && f->record == 0;
+	bool tcp = f->key.proto == IPPROTO_NUM_TCP && PKT_HAS(p, LAYER_TCP);
+	uint16_t fl = tcp ? p->tcp_flags : 0;
+	uint16_t synack = fl & (FLOW_TH_SYN | FLOW_TH_ACK);
+	ft->k.packets++;
+
+	if (tcp && synack == FLOW_TH_SYN) {
+		if (f->tcp_state == FLOW_TCP_CLOSED) {
+			/* Port reuse: the closed flow ends, a new one starts here. */
+			int sender_b = is_originator ? f->orig_is_b : !f->orig_is_b;
+			record_emit(ft, f, (enum flow_end_reason)f->close_reason, ft->on_end, ft->on_end_ctx);
+			flow_setup(ft, f, now_ns, sender_b);
+			ft->k.restarts++;
+			res |= FLOW_RESTARTED;
+			is_originator = 1;
+			first = true;
+		}
+		if (!(f->bits & B_SAW_SYN)) {
+			f->bits |= B_SAW_SYN;
+			if (!is_originator) {
+				flow_flip(ft, f);
+				is_originator = 1;
+				res |= FLOW_FLIPPED;
+				ft->k.flips++;
+			}
+		}
+	} else if (first && ((tcp && synack == (FLOW_TH_SYN | FLOW_TH_ACK)) ||
+			     ((f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6) &&
+			      icmp_is_reply(f->key.proto, p->icmp_type)))) {
+		/* A reply seen first: its sender is the responder. */
+		flow_flip(ft, f);
+		is_originator = 0;
+		res |= FLOW_FLIPPED;
+	}
+
+	unsigned d = is_originator ? 0 : 1;
+	struct flow_dir *dir = &f->dir[d];
+	uint32_t payload = flow_pkt_payload_wirelen(p);
+	if (dir->pkts == 0)
+		dir->first_ns = now_ns;
+	dir->pkts++;
+	dir->bytes += p->wirelen;
+	dir->payload_bytes += payload;
+	dir->last_ns = now_ns;
+	if (now_ns > f->last_ns)
+		f->last_ns = now_ns;
+
+	if (tcp) {
+		dir->tcp_flags |= fl;
+		if (synack == FLOW_TH_SYN)
+			history_add(f, d, 0);
+		else if (synack == (FLOW_TH_SYN | FLOW_TH_ACK))
+			history_add(f, d, 1);
+		else if ((fl & (FLOW_TH_ACK | FLOW_TH_FIN | FLOW_TH_RST)) == FLOW_TH_ACK && payload == 0)
+			history_add(f, d, 2);
+		if (payload)
+			history_add(f, d, 3);
+		if (fl & FLOW_TH_FIN)
+			history_add(f, d, 4);
+		if (fl & FLOW_TH_RST)
+			history_add(f, d, 5);
+
+		uint8_t old_state = f->tcp_state;
+		if (first)
+			f->tcp_state = (fl & FLOW_TH_SYN) ? FLOW_TCP_HANDSHAKE : FLOW_TCP_ESTABLISHED;
+		if (f->tcp_state != FLOW_TCP_CLOSED) {
+			if (fl & FLOW_TH_RST) {
+				f->tcp_state = FLOW_TCP_CLOSED;
+				f->close_reason = FLOW_END_RST;
+			} else if (fl & FLOW_TH_FIN) {
+				f->bits |= d ? B_FIN_RESP : B_FIN_ORIG;
+				if ((f->bits & (B_FIN_ORIG | B_FIN_RESP)) == (B_FIN_ORIG | B_FIN_RESP)) {
+					f->tcp_state = FLOW_TCP_CLOSED;
+					f->close_reason = FLOW_END_FIN;
+				} else {
+					f->tcp_state = FLOW_TCP_CLOSING;
+				}
+			} else if (f->tcp_state == FLOW_TCP_HANDSHAKE && (fl & FLOW_TH_ACK) && !(fl & FLOW_TH_SYN)) {
+				f->tcp_state = FLOW_TCP_ESTABLISHED;
+			}
+			if (f->tcp_state == FLOW_TCP_CLOSED) {
+				f->closed_ns = now_ns;
+				res |= FLOW_CLOSED;
+			}
+		}
+		if (f->tcp_state != old_state || first) {
+			f->cls = (uint8_t)class_of(f);
+			wheel_update(ft, f);
+		}
+	} else if (payload) {
+		history_add(f, d, 3);
+	}
+	return res | (is_originator ? FLOW_ORIGINATOR : 0);
+}
+
+/* ---- sweep --------------------------------------------------------------- */
+
+unsigned flow_expire(struct flow_table *ft, uint64_t now_ns, unsigned max, flow_end_fn cb, void *ctx)
+{
+	if (!cb) {
+		cb = ft->on_end;
+		ctx = ft->on_end_ctx;
+	}
+	unsigned ended = 0;
+	uint64_t budget = 4ull * max;
+	uint64_t now_tick = now_ns >> FLOW_WHEEL_SHIFT;
+	while (ft->wheel_started && ended < max && budget > 0 && ft->cursor <= now_tick) {
+		uint64_t t = wheel_next(ft, ft->cursor, now_tick + 1);
+		if (t == UINT64_MAX) {
+			ft->cursor = now_tick; /* nothing filed up to now */
+			break;
+		}
+		ft->cursor = t;
+		bool current = t == now_tick; /* still running: only what is due ends */
+		uint32_t idx = ft->wheel_head[t & WHEEL_MASK];
+		while (idx != FLOW_NIL && ended < max && budget > 0) {
+			struct flow *f = &ft->flows[idx];
+			uint32_t next = f->qnext;
+			budget--;
+			if (flow_is_expired(ft, f, now_ns)) {
+				flow_finish(ft, f, timeout_reason(f), cb, ctx);
+				ended++;
+			} else if (!current || (flow_deadline(ft, f) >> FLOW_WHEEL_SHIFT) > t) {
+				/* Active since it was filed: file it at its real deadline. */
+				wheel_unlink(ft, f);
+				wheel_file_from(ft, f, t + 1);
+			}
+			idx = next;
+		}
+		if (idx != FLOW_NIL || current)
+			break; /* out of budget in this slot, or at the present */
+		ft->cursor = t + 1;
+	}
+	if (ft->tcpr)
+		tcpr_expire(ft->tcpr, now_ns, max);
+	return ended;
+}
+
+void flow_end_all(struct flow_table *ft, flow_end_fn cb, void *ctx)
+{
+	if (!cb) {
+		cb = ft->on_end;
+		ctx = ft->on_end_ctx;
+	}
+	for (uint32_t i = 0; i < ft->nflows && ft->k.in_use; i++)
+		if (ft->flows[i].in_use)
+			flow_finish(ft, &ft->flows[i], FLOW_END_SHUTDOWN, cb, ctx);
+}
+
+/* ---- accessors and records ----------------------------------------------- */
+
+const uint8_t *flow_orig_addr(const struct flow *f)
+{
+	return f->orig_is_b ? f->key.dst : f->key.src;
+}
+
+const uint8_t *flow_resp_addr(const struct flow *f)
+{
+	return f->orig_is_b ? f->key.src : f->key.dst;
+}
+
+uint16_t flow_orig_port(const struct flow *f)
+{
+	return f->orig_is_b ? f->key.dport : f->key.sport;
+}
+
+uint16_t flow_resp_port(const struct flow *f)
+{
+	return f->orig_is_b ? f->key.sport : f->key.dport;
+}
+
+static const char *const end_reason_names[FLOW_END_COUNT] = {
+	"fin", "rst", "idle_timeout", "active_timeout", "evicted", "shutdown",
+};
+
+const char *flow_end_reason_name(unsigned reason)
+{
+	return reason < FLOW_END_COUNT ? end_reason_names[reason] : NULL;
+}
+
+static const char *const class_names[FLOW_CLASS_COUNT] = {
+	"tcp_handshake", "tcp_established", "tcp_closing", "tcp_closed", "udp", "icmp", "other",
+};
+
+const char *flow_class_name(unsigned cls)
+{
+	return cls < FLOW_CLASS_COUNT ? class_names[cls] : NULL;
+}
+
+static const char *tcp_state_name(unsigned s)
+{
+	static const char *const names[] = {"none", "handshake", "established", "closing", "closed"};
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "none";
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_NUM_TCP: return "tcp";
+	case IPPROTO_NUM_UDP: return "udp";
+	case IPPROTO_NUM_ICMP:
+	case IPPROTO_NUM_ICMPV6: return "icmp";
+	case IPPROTO_NUM_SCTP: return "sctp";
+	default: return "unknown";
+	}
+}
+
+/* snprintf into buf at *len, tracking the length needed. */
+static void jput(char *buf, size_t size, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void jput(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *at = *len < size ? buf + *len : NULL;
+	size_t room = *len < size ? size - *len : 0;
+	int n = vsnprintf(at, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+static void addr_text(const struct flow *f, const uint8_t *a, char *out, size_t size)
+{
+	if (!inet_ntop(f->key.ip_version == 4 ? AF_INET : AF_INET6, a, out, (socklen_t)size))
+		snprintf(out, size, "?");
+}
+
+static void jtime(char *buf, size_t size, size_t *len, const char *name, uint64_t ns)
+{
+	jput(buf, size, len, "\"%s\":%llu.%09llu", name, (unsigned long long)(ns / 1000000000ull),
+	     (unsigned long long)(ns % 1000000000ull));
+}
+
+int flow_record_json(const struct flow *f, char *buf, size_t size)
+{
+	size_t len = 0;
+	char oh[INET6_ADDRSTRLEN], rh[INET6_ADDRSTRLEN];
+	addr_text(f, flow_orig_addr(f), oh, sizeof(oh));
+	addr_text(f, flow_resp_addr(f), rh, sizeof(rh));
+	uint64_t end = f->dir[0].last_ns > f->dir[1].last_ns ? f->dir[0].last_ns : f->dir[1].last_ns;
+	if (end < f->first_ns)
+		end = f->first_ns;
+	bool tcp = f->key.proto == IPPROTO_NUM_TCP;
+
+	if (size)
+		buf[0] = 0;
+	jput(buf, size, &len, "{\"flow_id\":%llu,\"record\":%u,", (unsigned long long)f->id, f->record);
+	jtime(buf, size, &len, "start", f->first_ns);
+	jput(buf, size, &len, ",");
+	jtime(buf, size, &len, "end", end);
+	jput(buf, size, &len, ",");
+	jtime(buf, size, &len, "duration", end - f->first_ns);
+	jput(buf, size, &len, ",\"proto\":\"%s\",\"ip_proto\":%u,\"ip_version\":%u", proto_name(f->key.proto),
+	     f->key.proto, f->key.ip_version);
+	jput(buf, size, &len, ",\"orig_h\":\"%s\",\"orig_p\":%u,\"resp_h\":\"%s\",\"resp_p\":%u", oh,
+	     flow_orig_port(f), rh, flow_resp_port(f));
+	if (f->key.vlan != FLOW_VLAN_NONE)
+		jput(buf, size, &len, ",\"vlan\":%u", f->key.vlan);
+	if (f->key.tunnel)
+		jput(buf, size, &len, ",\"tunnel\":%u", f->key.tunnel);
+	for (unsigned d = 0; d < 2; d++) {
+		const char *side = d ? "resp" : "orig";
+		jput(buf, size, &len, ",\"%s_pkts\":%llu,\"%s_bytes\":%llu,\"%s_payload_bytes\":%llu", side,
+		     (unsigned long long)f->dir[d].pkts, side, (unsigned long long)f->dir[d].bytes, side,
+		     (unsigned long long)f->dir[d].payload_bytes);
+	}
+	if (tcp)
+		jput(buf, size, &len, ",\"orig_tcp_flags\":%u,\"resp_tcp_flags\":%u", f->dir[0].tcp_flags,
+		     f->dir[1].tcp_flags);
+	/* History letters and '^' need no JSON escaping. */
+	jput(buf, size, &len, ",\"history\":\"%s\"", f->history);
+	if (tcp)
+		jput(buf, size, &len, ",\"tcp_state\":\"%s\"", tcp_state_name(f->tcp_state));
+	const char *reason = flow_end_reason_name(f->end_reason);
+	jput(buf, size, &len, ",\"end_reason\":\"%s\"}\n", reason ? reason : "unknown");
+	return len > INT32_MAX ? INT32_MAX : (int)len;
+}
+
+int flow_record_write(const struct flow *f, FILE *out)
+{
+	char line[1024];
+	int n = flow_record_json(f, line, sizeof(line));
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1; /* cannot happen: a record is a few hundred bytes */
+	return fwrite(line, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+enum {
+	C_CREATED,
+	C_ENDED_FIRST,
+	C_PACKETS = C_ENDED_FIRST + FLOW_END_COUNT,
+	C_LOOKUPS,
+	C_PROBES,
+	C_FLIPS,
+	C_RESTARTS,
+	C_NO_SLOT,
+	C_IN_USE,
+	C_IN_USE_MAX,
+	C_MAX_PROBE,
+	C_COUNT
+};
+
+static const char *const counter_names[C_COUNT] = {
+	"created",
+	"ended.fin", "ended.rst", "ended.idle_timeout", "ended.active_timeout", "ended.evicted", "ended.shutdown",
+	"packets", "lookups", "probes", "flips", "restarts", "no_slot", "in_use", "in_use_max", "max_probe",
+};
+
+unsigned flow_counter_count(void)
+{
+	return C_COUNT;
+}
+
+const char *flow_counter_name(unsigned i)
+{
+	return i < C_COUNT ? counter_names[i] : NULL;
+}
+
+uint64_t flow_counter_value(const struct flow_counters *k, unsigned i)
+{
+	if (i >= C_ENDED_FIRST && i < C_ENDED_FIRST + FLOW_END_COUNT)
+		return k->ended[i - C_ENDED_FIRST];
+	switch (i) {
+	case C_CREATED: return k->created;
+	case C_PACKETS: return k->packets;
+	case C_LOOKUPS: return k->lookups;
+	case C_PROBES: return k->probes;
+	case C_FLIPS: return k->flips;
+	case C_RESTARTS: return k->restarts;
+	case C_NO_SLOT: return k->no_slot;
+	case C_IN_USE: return k->in_use;
+	case C_IN_USE_MAX: return k->in_use_max;
+	case C_MAX_PROBE: return k->max_probe;
+	default: return 0;
+	}
+}
+
+void flow_write_stats_json(const struct flow_table *ft, FILE *f)
+{
+	fprintf(f, "{\"table_size\": %u, \"created\": %llu, \"ended\": {", ft->nflows,
+		(unsigned long long)ft->k.created);
+	for (unsigned r = 0; r < FLOW_END_COUNT; r++)
+		fprintf(f, "%s\"%s\": %llu", r ? ", " : "", end_reason_names[r], (unsigned long long)ft->k.ended[r]);
+	fprintf(f, "}");
+	for (unsigned i = C_PACKETS; i < C_COUNT; i++)
+		fprintf(f, ", \"%s\": %llu", counter_names[i], (unsigned long long)flow_counter_value(&ft->k, i));
+	fprintf(f, "}");
+}
