@@ -29,8 +29,8 @@ Record (pktd.emit):
      "method", "host", "uri", "version", "user_agent", "request_body_len",
      "status", "status_msg", "content_type", "response_body_len",
      "flags": []}
-ts is the packet time when the request line arrived (the response's when
-there was no request). Text fields are decoded as UTF-8 with backslash
+ts is the time of the packet that completed the request header (the
+response header's when there was no request). Text fields are decoded as UTF-8 with backslash
 escapes for other bytes; a field absent from the message is null. Body
 lengths are decoded lengths (chunk framing not counted; bytes lost in a
 gap inside a body are counted). flags, all optional:

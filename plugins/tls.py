@@ -527,8 +527,8 @@ def _feed(t, d, flow, data):
                     or not 20 <= ctype <= 24:
                 first = d.client and not d.hs
                 stats["not_tls" if first else "malformed"] += 1
-                _fail(t, d, None if first else ("client_malformed" if d.client else "server_not_tls"),
-                      not_tls=first)
+                flag = None if first else ("client_malformed" if d.client else "server_not_tls")
+                _fail(t, d, flag, not_tls=first)
                 return
             if ctype != _HANDSHAKE:
                 if d.client:
@@ -670,6 +670,12 @@ class _QuicConn:
 _quic = {}      # (src, sport, dst, dport) -> _QuicConn, oldest first
 
 
+def _quic_done(conn):
+    """Keep only the marker that makes later Initials return at once."""
+    conn.done = True
+    conn.pieces = conn.aead = conn.hp = None
+
+
 def _quic_frames(pt, pieces):
     """Collect the CRYPTO frames of a decrypted Initial payload."""
     off = 0
@@ -764,13 +770,11 @@ def _quic_initial(pkt, payload, n):
     mlen = (hs[1] << 16) | (hs[2] << 8) | hs[3]
     if mlen > MAX_HELLO:
         stats["hello_too_large"] += 1
-        conn.done = True
-        conn.pieces = None
+        _quic_done(conn)
         return
     if len(hs) < 4 + mlen:
         return
-    conn.done = True
-    conn.pieces = None
+    _quic_done(conn)
     h = parse_client_hello(bytes(hs[4:4 + mlen]))
     stats["quic_client_hellos"] += 1
     rec = {"ts": pkt.ts, "flow_id": None, "src": pkt.src, "sport": pkt.sport,
