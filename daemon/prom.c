@@ -81,6 +81,17 @@ unsigned prom_hist_bucket(unsigned k)
 	return (PROM_HIST_FIRST_OCTAVE + k - 2) * HIST_SUB + HIST_SUB - 1;
 }
 
+/* ns as seconds, exactly: "0.000001023", "17.179869183", "2". */
+static void fmt_seconds(char *out, size_t len, uint64_t ns)
+{
+	int n = snprintf(out, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000u),
+			 (unsigned long long)(ns % 1000000000u));
+	while (n > 0 && (size_t)n < len && out[n - 1] == '0')
+		out[--n] = 0;
+	if (n > 0 && (size_t)n < len && out[n - 1] == '.')
+		out[--n] = 0;
+}
+
 void prom_histogram(FILE *f, const char *name, const char *labels, const struct hist *h)
 {
 	char le[64];
@@ -90,7 +101,7 @@ void prom_histogram(FILE *f, const char *name, const char *labels, const struct 
 		unsigned upto = prom_hist_bucket(k);
 		for (; next <= upto && next < HIST_BUCKETS; next++)
 			cum += h->buckets[next];
-		snprintf(le, sizeof(le), "%.9g", (double)hist_bucket_upper(upto) / 1e9);
+		fmt_seconds(le, sizeof(le), hist_bucket_upper(upto));
 		fprintf(f, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, labels ? labels : "",
 			labels && *labels ? "," : "", le, (unsigned long long)cum);
 	}
