@@ -17,9 +17,8 @@ import subprocess
 import time
 
 from harness import PYTHON, REPO, Skip, TempDir, have_tool, pktd_binary, plugin, read_jsonl, write_plugin
-import netns
 import promtext
-from netns import A4, A6, B4, B6, Pair, wait_for_line
+from netns import A4, B4, B6, Pair, wait_for_line
 
 # Counts what the tests send, by kind; TCP bytes as the span of sequence
 # numbers the client covered (robust to retransmissions).
