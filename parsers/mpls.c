@@ -11,7 +11,8 @@
  * is not named on the wire: a first nibble of 4 is IPv4 and 6 is IPv6, as
  * tshark guesses. Anything else (0: a pseudowire, with or without control
  * word, which tshark itself only guesses at; 1: PW associated channel)
- * stops decoding without an error, with the rest as the payload. */
+ * stops decoding without an error, with the rest as the payload. A stack
+ * followed by no byte at all is EV_MPLS_TOO_SMALL. */
 #include "decode.h"
 #include "proto.h"
 
@@ -36,8 +37,8 @@ enum decode_result decode_mpls(struct pkt *p, struct cursor c, struct decode_cou
 			break;
 	}
 	decode_set_payload(p, &c);
-	if (!cursor_peek_u8(&c, 0, &nibble))
-		return DECODE_OK; /* an empty payload: nothing to guess from */
+	if (!cursor_peek_u8(&c, 0, &nibble)) /* a stack carries something */
+		return decode_fail(p, k, EV_MPLS_TOO_SMALL, DECODE_TRUNCATED);
 	switch (nibble >> 4) {
 	case 4:
 		return decode_ipv4(p, c, k);
