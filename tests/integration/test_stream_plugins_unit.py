@@ -141,10 +141,18 @@ def check_clean(mod):
     assert not bad, bad
 
 
-def run_chunks(name, chunks, orig=("192.0.2.1", 40000), resp=("192.0.2.2", 80)):
-    """Feed [(from_orig, bytes) | ("gap", from_orig, n)] to a fresh plugin;
-    return (records, module, flow)."""
-    mod = load(name)
+_shared = {}
+
+
+def run_chunks(name, chunks, orig=("192.0.2.1", 40000), resp=("192.0.2.2", 80), fresh=True):
+    """Feed [(from_orig, bytes) | ("gap", from_orig, n)] to a plugin on a new
+    flow; return (records, module, flow). fresh=False reuses one module per
+    plugin (for the many runs of the cut tests; its stats accumulate)."""
+    if fresh:
+        mod = load(name)
+    else:
+        mod = _shared.get(name) or _shared.setdefault(name, load(name))
+        del mod.fake.records[:]
     flow = FakeFlow(orig=orig, resp=resp)
     for c in chunks:
         if c[0] == "gap":
@@ -207,9 +215,18 @@ _SEG_FIELDS = ["frame.time_epoch", "tcp.stream", "ip.src", "ipv6.src", "ip.dst",
                "tcp.srcport", "tcp.dstport", "tcp.seq", "tcp.flags", "tcp.payload"]
 
 
+_events_cache = {}
+
+
 def tcp_events(path):
     """[(kind, stream, from_orig, value, ts)] in frame order: kind "start"
     (value = (orig, resp)), "data" (bytes), "gap" (nbytes), "end" (reason)."""
+    if path not in _events_cache:
+        _events_cache[path] = _tcp_events(path)
+    return _events_cache[path]
+
+
+def _tcp_events(path):
     events = []
     flows = {}
     for r in tshark_rows(path, _SEG_FIELDS, "tcp", occurrence="l"):
@@ -354,10 +371,10 @@ def test_http_every_cut_gives_the_same_records():
     # both fed a byte at a time, interleaved.
     whole, _, _ = run_chunks("http", [(True, _REQS), (False, _RESPS)])
     for pieces in cuts(_REQS):
-        got, _, _ = run_chunks("http", [(True, p) for p in pieces] + [(False, _RESPS)])
+        got, _, _ = run_chunks("http", [(True, p) for p in pieces] + [(False, _RESPS)], fresh=False)
         assert _strip(got) == _strip(whole), (pieces, got)
     for pieces in cuts(_RESPS):
-        got, _, _ = run_chunks("http", [(True, _REQS)] + [(False, p) for p in pieces])
+        got, _, _ = run_chunks("http", [(True, _REQS)] + [(False, p) for p in pieces], fresh=False)
         assert _strip(got) == _strip(whole), (pieces, got)
     chunks = [(True, _REQS[i:i + 1]) for i in range(len(_REQS))] + \
              [(False, _RESPS[i:i + 1]) for i in range(len(_RESPS))]
@@ -375,10 +392,10 @@ def test_http_real_exchange_every_cut():
     whole, _, _ = run_chunks("http", [(True, req), (False, resp)])
     assert len(whole) == 1 and whole[0]["host"] == "www.wikipedia.org" and whole[0]["status"] == 304
     for pieces in cuts(req):
-        got, _, _ = run_chunks("http", [(True, p) for p in pieces] + [(False, resp)])
+        got, _, _ = run_chunks("http", [(True, p) for p in pieces] + [(False, resp)], fresh=False)
         assert _strip(got) == _strip(whole), pieces
     for pieces in cuts(resp):
-        got, _, _ = run_chunks("http", [(True, req)] + [(False, p) for p in pieces])
+        got, _, _ = run_chunks("http", [(True, req)] + [(False, p) for p in pieces], fresh=False)
         assert _strip(got) == _strip(whole), pieces
 
 
@@ -478,7 +495,7 @@ def test_http_malformed_input_never_raises():
         half = rng.randrange(len(data))
         run_chunks("http", [(True, bytes(data[:half])), (False, bytes(data[half:])),
                             ("gap", rng.random() < 0.5, rng.randint(1, 500)),
-                            (True, bytes(rng.randrange(256) for _ in range(50)))])
+                            (True, bytes(rng.randrange(256) for _ in range(50)))], fresh=False)
 
 
 def test_http_pipeline_queue_is_bounded():
@@ -595,11 +612,11 @@ def test_tls_large_clienthello_every_cut():
     assert whole[0]["server_version"] == "TLS 1.3" and whole[0]["cipher"] == 0x1301, whole
     for pieces in cuts(client):
         got, _, _ = run_chunks("tls", [(True, p) for p in pieces] + [(False, server)],
-                               resp=("192.0.2.2", 443))
+                               resp=("192.0.2.2", 443), fresh=False)
         assert _strip(got) == _strip(whole), [len(p) for p in pieces]
     for pieces in cuts(server):
         got, _, _ = run_chunks("tls", [(True, client)] + [(False, p) for p in pieces],
-                               resp=("192.0.2.2", 443))
+                               resp=("192.0.2.2", 443), fresh=False)
         assert _strip(got) == _strip(whole), [len(p) for p in pieces]
     got, _, _ = run_chunks("tls", [(True, client[i:i + 1]) for i in range(len(client))] +
                            [(False, server)], resp=("192.0.2.2", 443))
@@ -633,7 +650,7 @@ def test_tls_clienthello_over_several_records():
         data = _refragment(client, sizes)
         for _ in range(5):
             got, _, _ = run_chunks("tls", [(True, p) for p in random_pieces(data, rng, 700)] +
-                                   [(False, server)])
+                                   [(False, server)], fresh=False)
             assert _strip(got) == _strip(whole), sizes
 
 
@@ -664,7 +681,7 @@ def test_tls_gap_and_malformed_never_raise():
         for _ in range(rng.randint(1, 6)):
             data[rng.randrange(len(data))] = rng.randrange(256)
         run_chunks("tls", [(True, p) for p in random_pieces(bytes(data), rng, 300)] +
-                   [(False, server[:rng.randrange(len(server))])])
+                   [(False, server[:rng.randrange(len(server))])], fresh=False)
 
 
 _TLS_CAPTURES = ["tls-sni.pcap", "tls13-large-clienthello.pcap", "sll2-tls-sni.pcap",
@@ -914,7 +931,7 @@ def test_dns_tcp_every_cut_and_several_per_segment():
             chunks = [(d, p) for p in pieces]
             chunks = chunks + [(not d, other)] if d else [(True, qs)] + chunks
             got, mod, _ = run_chunks("dns", chunks, orig=("192.168.1.11", 33779),
-                                     resp=("209.87.249.18", 53))
+                                     resp=("209.87.249.18", 53), fresh=False)
             assert _strip(got) == _strip(whole), [len(p) for p in pieces]
             assert mod.stats["incomplete"] == 0
 
