@@ -309,8 +309,7 @@ def _response_header(h, d, flow, block):
         t.req_done = True       # what follows the request is not HTTP either
         t.resp_done = True
         d.txn = None
-        _emit_all(h, flow)
-        _off(h, flow)
+        _off(h, flow)               # writes it, and any request queued behind it
         return True
     if method == "HEAD" or status == 204 or status == 304:
         _start_body(d, "len", 0)
@@ -335,12 +334,6 @@ def _message_done(h, d, flow):
         _request_done(h, d, flow)
     else:
         _response_done(h, d, flow)
-
-
-def _emit_all(h, flow):
-    for t in h.pending:
-        _emit(flow, t)
-    h.pending = []
 
 
 def _off(h, flow):
