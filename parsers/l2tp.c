@@ -6,8 +6,9 @@
  *   +-+-+---+-+-+-+-+------+------+--------------+-----------+-------------+
  *   | Ns (S)         | Nr (S)         | offset size (O) | offset pad ...   |
  *
- * Version 2 is decoded; version 3 (L2TPv3 over UDP) ends decoding without
- * an error, any other is EV_L2TP_BAD_VERSION. The length (L), when
+ * Version 2 is decoded; version 3 (L2TPv3 over UDP, RFC 3931) ends
+ * decoding without an error, its whole message as the payload; any other
+ * version is EV_L2TP_BAD_VERSION. The length (L), when
  * present, covers the whole message: it limits the cursor, and one
  * shorter than the header is EV_L2TP_BAD_LEN. tunnel_id is tunnel id << 16
  * | session id. A control message (T) ends decoding, its AVPs as the
