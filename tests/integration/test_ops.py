@@ -445,3 +445,8 @@ def test_live_and_file_inputs_cannot_be_mixed():
 def test_list_interfaces():
     res = run_pktd(["--list-interfaces"], timeout=30)
     assert res.rc == 0 and "lo" in res.stdout, res.describe()
+
+
+def test_example_config_in_docs_is_valid():
+    res = run_pktd(["--config", os.path.join(REPO, "docs", "pktd.conf"), "--list-interfaces"], timeout=30)
+    assert res.rc == 0, res.describe()
