@@ -15,7 +15,8 @@
  * EV_GTPU_BAD_EXT_LEN, one past the end EV_GTPU_EXT_TRUNCATED); the loop
  * ends because each takes at least 4 bytes. The TEID goes to tunnel_id.
  * Message type 255 (G-PDU) carries a user packet, IPv4 or IPv6 by its
- * first nibble (anything else stops); other message types (echo, error
+ * first nibble (anything else stops; no byte at all is EV_GTPU_TOO_SMALL);
+ * other message types (echo, error
  * indication, end marker) end decoding. One encapsulation
  * (DECODE_TUNNEL_MAX_DEPTH). */
 #include "decode.h"
@@ -68,8 +69,10 @@ enum decode_result decode_gtpu(struct pkt *p, struct cursor c, struct decode_cou
 		h->len = (uint16_t)(c.off - start);
 	}
 	decode_set_payload(p, &c);
-	if (type != GTPU_MSG_GPDU || !cursor_peek_u8(&c, 0, &nibble))
+	if (type != GTPU_MSG_GPDU)
 		return DECODE_OK;
+	if (!cursor_peek_u8(&c, 0, &nibble)) /* a G-PDU carries a packet */
+		return decode_fail(p, k, EV_GTPU_TOO_SMALL, DECODE_TRUNCATED);
 	if (!decode_enter_tunnel(p, k))
 		return DECODE_INVALID;
 	switch (nibble >> 4) {
