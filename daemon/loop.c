@@ -138,6 +138,10 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	output_flush(&d->out);
 	if (d->dumping)
 		dump_tick(&d->dump, clock_mono_ns());
+	/* A quiet live capture runs no pump rounds: give the GC scheduler its
+	 * idle moment here (full collections keep their interval). */
+	if (d->capture.live && drained(d))
+		gcsched_poll(&d->gc, clock_mono_ns(), true);
 	if (ring_pins_live(&d->ring) > 0 && dispatch_unreleased(&d->dispatch) > 0)
 		fprintf(stderr, "pktd: the ring is held by %u views kept past their callbacks "
 				"(copy with bytes() to keep data); waiting for them to be released\n",

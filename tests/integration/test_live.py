@@ -395,3 +395,24 @@ def test_live_capture_drops_privileges_with_Z():
     assert counts["echo_req"] == 3 and counts["echo_rep"] == 3, counts
     check_identity(st)
     assert "root's rights" not in err, err
+
+
+def test_live_capture_on_any_interface():
+    with TempDir() as tmp, Pair() as net:
+        counter = write_plugin(tmp, "counter.py", COUNTER)
+        out = os.path.join(tmp, "out.jsonl")
+        stats = os.path.join(tmp, "stats.json")
+        proc, err_path = _start_pktd(net, tmp, ["-i", "any", "-f", "icmp", "-p", counter, "-o", out,
+                                                "--stats-json", stats])
+        net.run("b", ["ping", "-c", "4", "-i", "0.2", "-W", "2", A4])
+        time.sleep(0.3)
+        err = _stop_pktd(proc, err_path)
+        recs = read_jsonl(open(out, encoding="utf-8").read())
+        st = _stats(stats)
+    counts = [r["counts"] for r in recs if "counts" in r][0]
+    # Linux cooked capture (SLL) on "any": each echo seen once on veth-a.
+    assert st["live"]["linktype"] in (113, 276), st["live"]
+    assert "LINUX_SLL" in err, err
+    assert counts["echo_req"] == 4 and counts["echo_rep"] == 4, counts
+    a = check_identity(st)
+    assert a["captured"] == 8 and a["kernel_dropped"] == 0, a
