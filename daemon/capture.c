@@ -338,6 +338,7 @@ void capture_stop(struct capture *c)
 
 void capture_close(struct capture *c)
 {
+	capture_refresh_kstats(c); /* live capture ended by an error: last counters */
 	close_current(c);
 	reasm_free(&c->reasm); /* counters stay for the statistics */
 	free(c->stash);
