@@ -18,6 +18,7 @@
 
 #define INT_CACHE 65536
 #define ADDR_CACHE 4096
+#define LAYERS_CACHE 1024 /* layer-name tuples by header-type sequence */
 
 struct pymod_counters pymod_counters;
 
@@ -26,6 +27,19 @@ static PyObject *g_ints[INT_CACHE];
 static PyObject *g_event_names[EV_COUNT];
 static PyObject *g_layer_names[LAYER_COUNT];
 static PyObject *g_layer_tuples[1u << LAYER_COUNT];
+static PyObject *g_hdr_names[HDR_TYPE_COUNT];
+static PyObject *g_unknown_name;
+
+/* pkt.layers of a packet with a header list: the names of its headers in
+ * wire order, quoted ones left out and repeats in a row (VLAN tags, MPLS
+ * labels) named once. Direct-mapped by that type sequence, so a stream of
+ * a few packet shapes allocates nothing. */
+struct layers_entry {
+	uint8_t n;
+	uint8_t types[PKT_MAX_HDRS];
+	PyObject *tuple;
+};
+static struct layers_entry g_layers_cache[LAYERS_CACHE];
 static PyObject *g_view_error;
 static struct output *g_output;
 static const char *g_plugin_name = "pktd";
@@ -408,10 +422,204 @@ PK_GETTER(arp_op, HAS(LAYER_ARP), int_cached(p->arp_op))
 PK_GETTER(error, p->error != 0 && p->error < EV_COUNT, Py_NewRef(g_event_names[p->error]))
 PK_GETTER(truncated, 1, PyBool_FromLong(p->flags & PKT_FLAG_TRUNCATED))
 PK_GETTER(reassembled, 1, PyBool_FromLong(p->flags & PKT_FLAG_REASSEMBLED))
-PK_GETTER(layers, 1, Py_NewRef(g_layer_tuples[p->layers & ((1u << LAYER_COUNT) - 1)]))
 PK_GETTER(payload, 1, Py_NewRef((PyObject *)pk->payload))
 PK_GETTER(payload_len, 1, int_cached(p->payload_len))
 PK_GETTER(raw, 1, Py_NewRef((PyObject *)pk->raw))
+
+static PyObject *hdr_name(uint8_t type)
+{
+	return type < HDR_TYPE_COUNT && g_hdr_names[type] ? g_hdr_names[type] : g_unknown_name;
+}
+
+static PyObject *pk_layers(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	const struct pkt *p = pk->p;
+	unsigned nh = p->nhdrs < PKT_MAX_HDRS ? p->nhdrs : PKT_MAX_HDRS;
+	if (nh == 0)
+		return Py_NewRef(g_layer_tuples[p->layers & ((1u << LAYER_COUNT) - 1)]);
+	uint8_t types[PKT_MAX_HDRS];
+	unsigned n = 0;
+	uint32_t h = 2166136261u;
+	for (unsigned i = 0; i < nh; i++) {
+		const struct pkt_hdr *e = &p->hdrs[i];
+		if ((e->flags & HDR_QUOTED) || (n > 0 && types[n - 1] == e->type))
+			continue;
+		types[n++] = e->type;
+		h = (h ^ e->type) * 16777619u;
+	}
+	struct layers_entry *c = &g_layers_cache[(h ^ (h >> 13)) & (LAYERS_CACHE - 1)];
+	if (c->tuple && c->n == n && memcmp(c->types, types, n) == 0)
+		return Py_NewRef(c->tuple);
+	PyObject *t = PyTuple_New(n);
+	if (!t)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		PyTuple_SET_ITEM(t, i, Py_NewRef(hdr_name(types[i])));
+	Py_XSETREF(c->tuple, Py_NewRef(t));
+	c->n = (uint8_t)n;
+	memcpy(c->types, types, n);
+	return t;
+}
+
+/* pkt.headers: ((name, offset, length, quoted), ...) for every header. */
+static PyObject *pk_headers(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	const struct pkt *p = pk->p;
+	unsigned nh = p->nhdrs < PKT_MAX_HDRS ? p->nhdrs : PKT_MAX_HDRS;
+	PyObject *t = PyTuple_New(nh);
+	for (unsigned i = 0; t && i < nh; i++) {
+		const struct pkt_hdr *e = &p->hdrs[i];
+		PyObject *off = int_cached(e->off);
+		PyObject *item = off ? PyTuple_Pack(4, hdr_name(e->type), off, g_ints[e->len],
+						    (e->flags & HDR_QUOTED) ? Py_True : Py_False)
+				     : NULL;
+		Py_XDECREF(off);
+		if (!item) {
+			Py_CLEAR(t);
+			break;
+		}
+		PyTuple_SET_ITEM(t, i, item);
+	}
+	return t;
+}
+
+static bool hdr_has(const struct pkt *p, const struct pkt_hdr *e, uint32_t n)
+{
+	return e->len >= n && (uint64_t)e->off + n <= p->caplen;
+}
+
+static uint32_t be16_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 8 | b[1];
+}
+
+static uint32_t be32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The id of the tunnel header e (+ the header after it): an int, a tuple,
+ * or None. *kind may be changed (GRE carrying ERSPAN). */
+static PyObject *tunnel_id(const struct pkt *p, unsigned i, const char **kind)
+{
+	const struct pkt_hdr *e = &p->hdrs[i];
+	const uint8_t *b = p->data + e->off;
+	switch (e->type) {
+	case HDR_VXLAN:
+	case HDR_GENEVE:
+		if (hdr_has(p, e, 7))
+			return PyLong_FromUnsignedLong(be32_at(b + 3) & 0xffffff);
+		break;
+	case HDR_GTPU:
+		if (hdr_has(p, e, 8))
+			return PyLong_FromUnsignedLong(be32_at(b + 4));
+		break;
+	case HDR_GRE: {
+		if (i + 1 < p->nhdrs && p->hdrs[i + 1].type == HDR_ERSPAN && hdr_has(p, &p->hdrs[i + 1], 4)) {
+			*kind = "erspan";
+			return PyLong_FromUnsignedLong(be16_at(p->data + p->hdrs[i + 1].off + 2) & 0x3ff);
+		}
+		if (!hdr_has(p, e, 4))
+			break;
+		uint32_t flags = be16_at(b);
+		if (!(flags & 0x2000)) /* no key */
+			break;
+		if ((flags & 7) == 1) /* PPTP: payload length, call id */
+			return hdr_has(p, e, 8) ? PyLong_FromUnsignedLong(be16_at(b + 6)) : Py_NewRef(Py_None);
+		uint32_t at = 4 + ((flags & 0x8000) ? 4 : 0);
+		if (hdr_has(p, e, at + 4))
+			return PyLong_FromUnsignedLong(be32_at(b + at));
+		break;
+	}
+	case HDR_L2TP: {
+		if (!hdr_has(p, e, 2))
+			break;
+		uint32_t at = (be16_at(b) & 0x4000) ? 4 : 2;
+		if (hdr_has(p, e, at + 4))
+			return Py_BuildValue("(II)", be16_at(b + at), be16_at(b + at + 2));
+		break;
+	}
+	case HDR_MPLS: {
+		unsigned n = 0;
+		while (i + n < p->nhdrs && p->hdrs[i + n].type == HDR_MPLS && hdr_has(p, &p->hdrs[i + n], 4))
+			n++;
+		PyObject *t = PyTuple_New(n);
+		for (unsigned j = 0; t && j < n; j++) {
+			PyObject *v = PyLong_FromUnsignedLong(be32_at(p->data + p->hdrs[i + j].off) >> 12);
+			if (!v) {
+				Py_CLEAR(t);
+				break;
+			}
+			PyTuple_SET_ITEM(t, j, v);
+		}
+		return t;
+	}
+	default:
+		break;
+	}
+	Py_RETURN_NONE;
+}
+
+static PyObject *ip_addr(const struct pkt *p, const struct pkt_hdr *ip, bool dst)
+{
+	if (!ip)
+		Py_RETURN_NONE;
+	if (ip->type == HDR_IPV4)
+		return hdr_has(p, ip, 20) ? addr_str(4, p->data + ip->off + (dst ? 16 : 12), 4) : Py_NewRef(Py_None);
+	return hdr_has(p, ip, 40) ? addr_str(6, p->data + ip->off + (dst ? 24 : 8), 16) : Py_NewRef(Py_None);
+}
+
+/* pkt.tunnel: the outermost encapsulation, (kind, outer_src, outer_dst, id),
+ * or None. */
+static PyObject *pk_tunnel(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	const struct pkt *p = pk->p;
+	unsigned nh = p->nhdrs < PKT_MAX_HDRS ? p->nhdrs : PKT_MAX_HDRS;
+	const struct pkt_hdr *outer_ip = NULL, *prev = NULL;
+	for (unsigned i = 0; i < nh; i++) {
+		const struct pkt_hdr *e = &p->hdrs[i];
+		if (e->flags & HDR_QUOTED)
+			break;
+		const char *kind = NULL;
+		const struct pkt_hdr *ip = outer_ip;
+		switch (e->type) {
+		case HDR_GRE: kind = "gre"; break;
+		case HDR_VXLAN: kind = "vxlan"; break;
+		case HDR_GENEVE: kind = "geneve"; break;
+		case HDR_GTPU: kind = "gtpu"; break;
+		case HDR_L2TP: kind = "l2tp"; break;
+		case HDR_MPLS: kind = "mpls"; break;
+		case HDR_IPV4:
+		case HDR_IPV6:
+			if (prev && (prev->type == HDR_IPV4 || prev->type == HDR_IPV6)) {
+				kind = "ipip";
+				ip = prev;
+			}
+			outer_ip = e;
+			break;
+		default:
+			break;
+		}
+		prev = e;
+		if (!kind)
+			continue;
+		PyObject *id = tunnel_id(p, i, &kind);
+		PyObject *src = id ? ip_addr(p, ip, false) : NULL;
+		PyObject *dst = src ? ip_addr(p, ip, true) : NULL;
+		PyObject *r = dst ? Py_BuildValue("(sOOO)", kind, src, dst, id) : NULL;
+		Py_XDECREF(id);
+		Py_XDECREF(src);
+		Py_XDECREF(dst);
+		return r;
+	}
+	Py_RETURN_NONE;
+}
 
 static PyObject *pk_vlan_tags(PacketObject *pk, void *closure)
 {
@@ -466,7 +674,9 @@ static PyGetSetDef packet_getset[] = {
 	GET(error, "None, or the first decode problem, e.g. 'ipv4.too_small'."),
 	GET(truncated, "True when caplen is shorter than the headers declared."),
 	GET(reassembled, "True for an IP datagram reassembled from fragments (frame = the completing fragment)."),
-	GET(layers, "Tuple of decoded layer names."),
+	GET(layers, "Tuple of decoded layer names in wire order (repeats in a row once, ICMP quotes left out)."),
+	GET(headers, "Tuple of (name, offset, length, quoted) for every decoded header, outermost first."),
+	GET(tunnel, "None, or (kind, outer_src, outer_dst, id) of the outermost encapsulation."),
 	GET(payload, "View of the bytes after the innermost decoded header."),
 	GET(payload_len, "Length of payload."),
 	GET(raw, "View of the whole captured frame."),
@@ -746,6 +956,16 @@ static const char *const layer_names[LAYER_COUNT] = {
 	[LAYER_TCP] = "tcp",   [LAYER_UDP] = "udp",   [LAYER_ICMP] = "icmp", [LAYER_ICMPV6] = "icmpv6",
 };
 
+static const char *const hdr_names[HDR_TYPE_COUNT] = {
+	[HDR_ETH] = "eth",	 [HDR_VLAN] = "vlan",	  [HDR_LLC] = "llc",	 [HDR_SNAP] = "snap",
+	[HDR_MPLS] = "mpls",	 [HDR_PPPOE] = "pppoe",	  [HDR_PPP] = "ppp",	 [HDR_CHDLC] = "chdlc",
+	[HDR_SLL] = "sll",	 [HDR_SLL2] = "sll2",	  [HDR_NULL] = "null",	 [HDR_ARP] = "arp",
+	[HDR_IPV4] = "ipv4",	 [HDR_IPV6] = "ipv6",	  [HDR_TCP] = "tcp",	 [HDR_UDP] = "udp",
+	[HDR_ICMP] = "icmp",	 [HDR_ICMPV6] = "icmpv6", [HDR_GRE] = "gre",	 [HDR_ERSPAN] = "erspan",
+	[HDR_VXLAN] = "vxlan",	 [HDR_GENEVE] = "geneve", [HDR_GTPU] = "gtpu",	 [HDR_L2TP] = "l2tp",
+	[HDR_SCTP] = "sctp",	 [HDR_IGMP] = "igmp",	  [HDR_CMD] = "cmd",
+};
+
 int pymod_init(void)
 {
 	for (unsigned i = 0; i < INT_CACHE; i++)
@@ -757,6 +977,11 @@ int pymod_init(void)
 	for (unsigned i = 0; i < LAYER_COUNT; i++)
 		if (!(g_layer_names[i] = PyUnicode_InternFromString(layer_names[i])))
 			return -1;
+	for (unsigned i = 0; i < HDR_TYPE_COUNT; i++)
+		if (hdr_names[i] && !(g_hdr_names[i] = PyUnicode_InternFromString(hdr_names[i])))
+			return -1;
+	if (!(g_unknown_name = PyUnicode_InternFromString("unknown")))
+		return -1;
 	for (unsigned mask = 0; mask < (1u << LAYER_COUNT); mask++) {
 		PyObject *t = PyTuple_New(__builtin_popcount(mask));
 		if (!t)
@@ -783,6 +1008,11 @@ void pymod_fini(void)
 		Py_CLEAR(g_layer_names[i]);
 	for (unsigned i = 0; i < (1u << LAYER_COUNT); i++)
 		Py_CLEAR(g_layer_tuples[i]);
+	for (unsigned i = 0; i < HDR_TYPE_COUNT; i++)
+		Py_CLEAR(g_hdr_names[i]);
+	Py_CLEAR(g_unknown_name);
+	for (unsigned i = 0; i < LAYERS_CACHE; i++)
+		Py_CLEAR(g_layers_cache[i].tuple);
 	for (unsigned i = 0; i < ADDR_CACHE; i++)
 		Py_CLEAR(g_addr[i].str);
 	Py_CLEAR(g_view_error);

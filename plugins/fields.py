@@ -11,30 +11,32 @@ with `tshark -T fields -E occurrence=f -e frame.number -e ...`:
 
 A field the packet does not have is left out of the record. Values follow
 tshark's conventions: tcp.flags as "0x0012", the root name as "<Root>",
-DNS names without the trailing dot; vlan.id is the first 802.1Q (TPID
-0x8100) tag only, since tshark files an 802.1ad S-tag under
-ieee8021ad.id. dns.qry.name is the first question of a message on UDP or
-TCP port 53, mDNS (UDP/TCP 5353) or LLMNR (UDP 5355), the ports tshark
-4.0 registers; over TCP only when the whole length-prefixed message is in
-the segment.
+DNS names without the trailing dot.
+
+First occurrence: tshark -E occurrence=f reports a field from the first
+header of its protocol in the frame, outermost first, including the headers
+it decodes inside tunnels and inside the quote of an ICMP/ICMPv6 error.
+The daemon lists every header it decoded in pkt.headers, in the same wire
+order, with the quoted ones marked; each field is read from the first
+header of its kind there: eth.* from the first Ethernet header, ip.* from
+the first IPv4 header, ipv6.* from the first IPv6 header, tcp.* / udp.*
+from the first TCP / UDP header (a quoted one too), icmp*.type from the
+first ICMP / ICMPv6 header, vlan.id from the first 802.1Q tag (TPID 0x8100:
+tshark files an 802.1ad S-tag under ieee8021ad.id). dns.qry.name is the
+first question of the DNS message after the innermost TCP/UDP header, on
+UDP port 53, mDNS (UDP/TCP 5353) or LLMNR (UDP 5355), the ports tshark 4.0
+registers; over TCP only when the whole length-prefixed message is in the
+segment.
 
 IP fragments: tshark reassembles them, and reports the reassembled
-datagram's upper layers (tcp.*, udp.*, icmp*, dns.qry.name) on the frame
-that completed it, while the other fragments show only their link and IP
-fields. This plugin sets FRAGMENTS = True, so pktd hands it every fragment
-and, right after the completing one, the reassembled packet (same frame
-number, pkt.reassembled): a fragment's record leaves out its upper layers,
+datagram's upper layers on the frame that completed it, while every
+fragment shows only the headers up to its fragmented IP header. This
+plugin sets FRAGMENTS = True, so pktd hands it every fragment and, right
+after the completing one, the reassembled packet (same frame number,
+pkt.reassembled): a fragment's record stops at its fragmented IP header,
 and the completing frame's record takes the fields it lacks from the
 reassembled packet. One record per frame, emitted once the next packet
 shows whether a reassembled datagram follows.
-
-ICMP and ICMPv6 error messages (destination unreachable, time exceeded,
-...) quote the start of the offending datagram, and tshark decodes that
-quote: with first-occurrence fields, the quoted TCP/UDP ports, TCP flags
-and DNS name are the frame's tcp.* / udp.* / dns.qry.name (ip.* and
-ipv6.* stay the outer header, which comes first). The daemon stops at the
-ICMP header and hands the quote over as pkt.payload, so _quoted() reads
-those few fields from it, as tshark shows them.
 """
 
 import struct
@@ -47,6 +49,9 @@ FRAGMENTS = True
 _TPID_8021Q = 0x8100
 _DNS_UDP_PORTS = (53, 5353, 5355)
 _DNS_TCP_PORTS = (53, 5353)           # tshark 4.0: DNS/TCP on 53, mDNS/TCP on 5353
+_IPV6_EXT = {0: 8, 43: 8, 60: 8, 51: 4}  # next header -> unit of its length field
+_U16 = struct.Struct("!H")
+_PORTS = struct.Struct("!HH")
 
 
 def _tshark_name(name):
@@ -67,55 +72,38 @@ def _qry_name(msg):
     return _tshark_name(q[0])
 
 
-_ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))   # RFC 792 / 1812 types quoting a datagram
-_ICMPV6_ERRORS = frozenset((1, 2, 3, 4))      # RFC 4443 error types
-_IPV6_EXT = frozenset((0, 43, 60))            # hop-by-hop, routing, destination options
+def _ipv6_is_fragment(raw, off, length):
+    """True when the IPv6 header at off (length: with its extension
+    headers) has a fragment header that is not atomic."""
+    nxt = raw[off + 6]
+    cur, end = off + 40, off + length
+    while cur + 8 <= end:
+        if nxt == 44:
+            return _U16.unpack_from(raw, cur + 2)[0] & 0xFFF9 != 0
+        unit = _IPV6_EXT.get(nxt)
+        if unit is None:
+            return False
+        nxt, cur = raw[cur], cur + (raw[cur + 1] + (1 if unit == 8 else 2)) * unit
+    return False
 
 
-def _quoted(rec, q, version):
-    """Add the transport fields of the datagram quoted in an ICMP error.
-    q is the quote (pkt.payload); version the IP version it must carry."""
-    n = len(q)
-    if version == 4:
-        if n < 20 or q[0] >> 4 != 4:
-            return
-        ihl = (q[0] & 0x0F) * 4
-        if ihl < 20 or n < ihl:
-            return
-        if struct.unpack_from("!H", q, 6)[0] & 0x1FFF:
-            return                      # not the first fragment: no ports
-        proto = q[9]
-        off = ihl
-    else:
-        if n < 40 or q[0] >> 4 != 6:
-            return
-        proto = q[6]
-        off = 40
-        while proto in _IPV6_EXT or proto == 44:
-            if n < off + 8:
-                return
-            if proto == 44:
-                if struct.unpack_from("!H", q, off + 2)[0] & 0xFFF8:
-                    return
-                proto = q[off]
-                off += 8
-            else:
-                proto, off = q[off], off + (q[off + 1] + 1) * 8
-    if n < off + 4:
-        return
-    sport, dport = struct.unpack_from("!HH", q, off)
-    if proto == 6:
-        rec["tcp.srcport"] = sport
-        rec["tcp.dstport"] = dport
-        if n >= off + 14:
-            rec["tcp.flags"] = "0x%04x" % (struct.unpack_from("!H", q, off + 12)[0] & 0x0FFF)
-    elif proto == 17:
-        rec["udp.srcport"] = sport
-        rec["udp.dstport"] = dport
-        if (sport in _DNS_UDP_PORTS or dport in _DNS_UDP_PORTS) and n > off + 8:
-            name = _qry_name(q[off + 8:])
-            if name is not None:
-                rec["dns.qry.name"] = name
+def _is_fragment(raw, name, off, length):
+    if name == "ipv4":
+        return length >= 20 and _U16.unpack_from(raw, off + 6)[0] & 0x3FFF != 0
+    return length >= 40 and _ipv6_is_fragment(raw, off, length)
+
+
+def _ip4(raw, off):
+    return "%d.%d.%d.%d" % (raw[off], raw[off + 1], raw[off + 2], raw[off + 3])
+
+
+def _ip6(raw, off):
+    words = struct.unpack_from("!8H", raw, off)
+    return ":".join("%x" % w for w in words)   # the test compares compressed forms
+
+
+def _mac(raw, off):
+    return ":".join("%02x" % raw[off + i] for i in range(6))
 
 
 def _record(pkt):
@@ -124,57 +112,88 @@ def _record(pkt):
         "frame.len": pkt.wirelen,
         "frame.cap_len": pkt.caplen,
     }
-    v = pkt.eth_src
-    if v is not None:
-        rec["eth.src"] = v
-        rec["eth.dst"] = pkt.eth_dst
-    for tpid, vid in pkt.vlan_tags:
-        if tpid == _TPID_8021Q:
-            rec["vlan.id"] = vid
-            break
-    ipv = pkt.ip_version
-    if ipv == 4:
-        rec["ip.src"] = pkt.src
-        rec["ip.dst"] = pkt.dst
-        rec["ip.proto"] = pkt.proto
-    elif ipv == 6:
-        rec["ipv6.src"] = pkt.src
-        rec["ipv6.dst"] = pkt.dst
-        rec["ipv6.nxt"] = pkt.ip6_nxt
-    if pkt.is_fragment and (pkt.more_fragments or pkt.frag_offset):
-        return rec                      # upper layers come with the reassembled packet
-    layers = pkt.layers
-    if "tcp" in layers:
-        sport, dport = pkt.sport, pkt.dport
-        rec["tcp.srcport"] = sport
-        rec["tcp.dstport"] = dport
-        rec["tcp.flags"] = "0x%04x" % pkt.tcp_flags
-        if sport in _DNS_TCP_PORTS or dport in _DNS_TCP_PORTS:
-            payload = pkt.payload
-            n = len(payload)
-            if n >= 2 and n >= 2 + ((payload[0] << 8) | payload[1]):
-                name = _qry_name(payload[2:2 + ((payload[0] << 8) | payload[1])])
-                if name is not None:
-                    rec["dns.qry.name"] = name
-    elif "udp" in layers:
-        sport, dport = pkt.sport, pkt.dport
-        rec["udp.srcport"] = sport
-        rec["udp.dstport"] = dport
-        if sport in _DNS_UDP_PORTS or dport in _DNS_UDP_PORTS:
-            name = _qry_name(pkt.payload)
-            if name is not None:
-                rec["dns.qry.name"] = name
-    elif "icmp" in layers:
-        t = pkt.icmp_type
-        rec["icmp.type"] = t
-        if t in _ICMP_ERRORS:
-            _quoted(rec, pkt.payload, 4)
-    elif "icmpv6" in layers:
-        t = pkt.icmp_type
-        rec["icmpv6.type"] = t
-        if t in _ICMPV6_ERRORS:
-            _quoted(rec, pkt.payload, 6)
+    headers = pkt.headers
+    if not headers:
+        return rec
+    raw = pkt.raw
+    if not pkt.reassembled and pkt.is_fragment:
+        # A fragment: tshark shows nothing past its fragmented IP header.
+        for i, (name, off, length, quoted) in enumerate(headers):
+            if not quoted and name in ("ipv4", "ipv6") and _is_fragment(raw, name, off, length):
+                headers = headers[:i + 1]
+                break
+    last_l4 = None
+    for name, off, length, quoted in headers:
+        if name == "eth":
+            if "eth.src" not in rec:
+                rec["eth.src"] = _mac(raw, off + 6)
+                rec["eth.dst"] = _mac(raw, off)
+        elif name == "vlan":
+            if "vlan.id" not in rec and off >= 2 and _U16.unpack_from(raw, off - 2)[0] == _TPID_8021Q:
+                rec["vlan.id"] = _U16.unpack_from(raw, off)[0] & 0x0FFF
+        elif name == "ipv4":
+            if "ip.src" not in rec and length >= 20:
+                rec["ip.src"] = _ip4(raw, off + 12)
+                rec["ip.dst"] = _ip4(raw, off + 16)
+                rec["ip.proto"] = raw[off + 9]
+        elif name == "ipv6":
+            if "ipv6.src" not in rec and length >= 40:
+                rec["ipv6.src"] = _ip6(raw, off + 8)
+                rec["ipv6.dst"] = _ip6(raw, off + 24)
+                rec["ipv6.nxt"] = raw[off + 6]
+        elif name == "tcp":
+            last_l4 = (name, off, length, quoted)
+            if "tcp.srcport" not in rec and length >= 4:
+                rec["tcp.srcport"], rec["tcp.dstport"] = _PORTS.unpack_from(raw, off)
+                if length >= 14:
+                    rec["tcp.flags"] = "0x%04x" % (_U16.unpack_from(raw, off + 12)[0] & 0x0FFF)
+        elif name == "udp":
+            last_l4 = (name, off, length, quoted)
+            if "udp.srcport" not in rec and length >= 4:
+                rec["udp.srcport"], rec["udp.dstport"] = _PORTS.unpack_from(raw, off)
+        elif name == "icmp":
+            if "icmp.type" not in rec:
+                rec["icmp.type"] = raw[off]
+        elif name == "icmpv6":
+            if "icmpv6.type" not in rec:
+                rec["icmpv6.type"] = raw[off]
+    if last_l4 is not None:
+        name = _dns_name(pkt, raw, *last_l4)
+        if name is not None:
+            rec["dns.qry.name"] = name
     return rec
+
+
+def _dns_name(pkt, raw, name, off, length, quoted):
+    """dns.qry.name of the message after the innermost TCP/UDP header."""
+    if length < 4:
+        return None
+    sport, dport = _PORTS.unpack_from(raw, off)
+    start = off + length
+    end = _payload_end(pkt)
+    if start > end:
+        return None
+    if name == "udp":
+        if (sport in _DNS_UDP_PORTS or dport in _DNS_UDP_PORTS) and length >= 8:
+            return _qry_name(raw[start:end])
+        return None
+    if sport in _DNS_TCP_PORTS or dport in _DNS_TCP_PORTS:
+        n = end - start
+        if n >= 2:
+            size = _U16.unpack_from(raw, start)[0]
+            if n >= 2 + size:
+                return _qry_name(raw[start + 2:start + 2 + size])
+    return None
+
+
+def _payload_end(pkt):
+    """Where the packet's decoded bytes end (never link padding): the
+    payload starts right after the innermost decoded (not quoted) header."""
+    last = None
+    for h in pkt.headers:
+        if not h[3]:
+            last = h
+    return last[1] + last[2] + pkt.payload_len
 
 
 _held = None    # the last frame's record: a reassembled datagram may follow
