@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prom.h"
 #include "proto.h"
 
 #define NONE (-1)
@@ -735,4 +736,34 @@ void reasm_print_summary(const struct reasm *r, FILE *f)
 	for (unsigned i = 0; i < REASM_EVICT_COUNT; i++)
 		fprintf(f, "%s%s %llu", i ? ", " : "", evict_names[i], (unsigned long long)k->evicted[i]);
 	fprintf(f, "), %u in flight at the end\n", k->in_flight);
+}
+
+static void prom_counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	prom_family(f, name, "counter", help);
+	prom_u64(f, name, "", v);
+}
+
+void reasm_write_prom(const struct reasm *r, FILE *f)
+{
+	const struct reasm_counters *k = &r->k;
+	prom_counter(f, "pktd_reassembly_fragments_total", "frames with a fragmented IP header", k->fragments);
+	prom_counter(f, "pktd_reassembly_datagrams_total", "datagrams reassembly started", k->datagrams);
+	prom_counter(f, "pktd_reassembly_completed_total", "datagrams with every byte", k->completed);
+	prom_counter(f, "pktd_reassembly_unbuilt_total", "completed datagrams too large for the ring", k->unbuilt);
+	prom_counter(f, "pktd_reassembly_overlaps_total", "fragments overlapping bytes already held (first wins)",
+		     k->overlaps);
+	prom_counter(f, "pktd_reassembly_duplicates_total", "overlapping fragments that brought no new byte",
+		     k->duplicates);
+	prom_counter(f, "pktd_reassembly_invalid_total", "fragments ignored: conflicting end or data past the end",
+		     k->invalid);
+	prom_counter(f, "pktd_reassembly_truncated_total", "fragments ignored: data cut by the snaplen", k->truncated);
+	prom_family(f, "pktd_reassembly_evicted_total", "counter", "datagrams dropped unfinished, by reason");
+	for (unsigned i = 0; i < REASM_EVICT_COUNT; i++) {
+		char labels[64] = "";
+		prom_label(labels, sizeof(labels), "reason", evict_names[i]);
+		prom_u64(f, "pktd_reassembly_evicted_total", labels, k->evicted[i]);
+	}
+	prom_family(f, "pktd_reassembly_in_flight", "gauge", "datagrams waiting for fragments");
+	prom_u64(f, "pktd_reassembly_in_flight", "", k->in_flight);
 }

@@ -176,5 +176,7 @@ const char *reasm_evict_name(unsigned reason);
  * summary line. */
 void reasm_write_json(const struct reasm *r, FILE *f);
 void reasm_print_summary(const struct reasm *r, FILE *f);
+/* The same counters as Prometheus families (pktd_reassembly_*). */
+void reasm_write_prom(const struct reasm *r, FILE *f);
 
 #endif

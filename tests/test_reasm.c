@@ -627,7 +627,7 @@ static void test_enclosing_lengths(void **state)
 	free_reasm(r);
 }
 
-/* Every counter appears by name in the JSON object. */
+/* Every counter appears by name in the JSON object and in /metrics. */
 static void test_json_names(void **state)
 {
 	(void)state;
@@ -648,6 +648,22 @@ static void test_json_names(void **state)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strstr(buf, names[i]))
 			fail_msg("%s not in %s", names[i], buf);
+	free(buf);
+	/* And in /metrics. */
+	buf = NULL;
+	f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	reasm_write_prom(r, f);
+	fclose(f);
+	static const char *const prom[] = {
+		"pktd_reassembly_fragments_total 2\n", "pktd_reassembly_overlaps_total 1\n",
+		"pktd_reassembly_duplicates_total 1\n", "pktd_reassembly_evicted_total{reason=\"timeout\"} 0\n",
+		"pktd_reassembly_evicted_total{reason=\"holes\"} 0\n", "pktd_reassembly_in_flight 1\n",
+		"# TYPE pktd_reassembly_evicted_total counter\n",
+	};
+	for (size_t i = 0; i < sizeof(prom) / sizeof(prom[0]); i++)
+		if (!strstr(buf, prom[i]))
+			fail_msg("%s not in %s", prom[i], buf);
 	free(buf);
 	assert_string_equal(reasm_evict_name(REASM_EVICT_TOO_BIG), "too_big");
 	free_reasm(r);
