@@ -67,6 +67,21 @@ static void test_arp_request(void **state)
 	assert_memory_equal(p.data + p.l3_off + 14, "\xc0\x96\xbb\x32", 4);
 	assert_int_equal(p.payload_off, 42);
 	assert_int_equal(p.payload_len, 0);
+	FX_HDRS(&p, HDR_ETH, HDR_ARP);
+	fx_expect_hdr(&p, 1, HDR_ARP, 14, 28, 0);
+	/* hardware and protocol types, sizes, and the four address offsets */
+	assert_int_equal(p.arp_htype, 1);
+	assert_int_equal(p.arp_ptype, 0x0800);
+	assert_int_equal(p.arp_hlen, 6);
+	assert_int_equal(p.arp_plen, 4);
+	assert_int_equal(p.arp_sha_off, 22);
+	assert_int_equal(p.arp_spa_off, 28);
+	assert_int_equal(p.arp_tha_off, 32);
+	assert_int_equal(p.arp_tpa_off, 38);
+	assert_memory_equal(p.data + p.arp_sha_off, "\x00\x0d\x54\x9c\x5c\x0b", 6);
+	assert_memory_equal(p.data + p.arp_spa_off, "\xc0\x96\xbb\x32", 4);
+	assert_memory_equal(p.data + p.arp_tha_off, "\x00\x00\x00\x00\x00\x00", 6);
+	assert_memory_equal(p.data + p.arp_tpa_off, "\xc0\x96\xbb\x0e", 4);
 }
 
 /* A padded ARP reply: the padding is neither ARP (l3_len) nor payload. */
@@ -80,6 +95,10 @@ static void test_arp_reply_padding(void **state)
 	assert_int_equal(p.l3_len, 28);
 	assert_int_equal(p.payload_off, 42);
 	assert_int_equal(p.payload_len, 0);
+	assert_memory_equal(p.data + p.arp_sha_off, "\x00\x60\x08\xaf\x81\x03", 6);
+	assert_memory_equal(p.data + p.arp_spa_off, "\xc0\x96\xbb\x0e", 4);
+	assert_memory_equal(p.data + p.arp_tha_off, "\x00\x0d\x54\x9c\x5c\x0b", 6);
+	assert_memory_equal(p.data + p.arp_tpa_off, "\xc0\x96\xbb\x32", 4);
 }
 
 /* EtherType 0x8035 (RARP) is decoded by the ARP decoder too. */
@@ -108,6 +127,11 @@ static void test_arp_addresses_do_not_fit(void **state)
 	assert_int_equal(p.l3_len, 28); /* 1028 declared, clipped to caplen */
 	assert_int_equal(p.payload_off, 14);
 	assert_int_equal(p.payload_len, 28);
+	assert_int_equal(p.arp_hlen, 255);
+	assert_int_equal(p.arp_plen, 255);
+	assert_int_equal(p.arp_sha_off, 0); /* no offsets: the addresses are not all there */
+	assert_int_equal(p.arp_tpa_off, 0);
+	fx_expect_hdr(&p, 1, HDR_ARP, 14, 8, 0); /* the fixed part only */
 	fx_expect_counted(LINKTYPE_ETHERNET, FX_FRAME(arp_huge_sizes), EV_ARP_TOO_SMALL);
 
 	/* the real request cut inside its target address */
@@ -139,6 +163,9 @@ static void test_arp_zero_sizes(void **state)
 
 	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(arp_zero_sizes)), DECODE_OK);
 	assert_int_equal(p.l3_len, 8);
+	fx_expect_hdr(&p, 1, HDR_ARP, 14, 8, 0);
+	assert_int_equal(p.arp_sha_off, 22);
+	assert_int_equal(p.arp_tpa_off, 22);
 	assert_int_equal(p.payload_off, 22);
 	assert_int_equal(p.payload_len, 0);
 }

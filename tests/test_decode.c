@@ -65,6 +65,10 @@ static void test_decode_event_names(void **state)
 	assert_string_equal(decode_event_name(EV_TCP_OPTIONS_TRUNCATED), "tcp.options_truncated");
 	assert_string_equal(decode_event_name(EV_ICMPV6_TOO_SMALL), "icmpv6.too_small");
 	assert_string_equal(decode_event_name(EV_RAW_TOO_SMALL), "raw.too_small");
+	assert_string_equal(decode_event_name(EV_TOO_DEEP), "decode.too_deep");
+	assert_string_equal(decode_event_name(EV_TUNNEL_TOO_DEEP), "tunnel.too_deep");
+	assert_string_equal(decode_event_name(EV_ICMP_BAD_QUOTE), "icmp.bad_quote");
+	assert_string_equal(decode_event_name(EV_CMD_TOO_SMALL), "cmd.too_small");
 	assert_string_equal(decode_event_name(EV_COUNT), "unknown");
 	assert_string_equal(decode_event_name(0xffffffffu), "unknown");
 	for (unsigned i = 0; i < EV_COUNT; i++) {
@@ -158,6 +162,8 @@ static void test_decode_empty_frames(void **state)
 		{ LINKTYPE_RAW, EV_RAW_TOO_SMALL },	  { LINKTYPE_LOOP, EV_NULL_TOO_SMALL },
 		{ LINKTYPE_LINUX_SLL, EV_SLL_TOO_SMALL }, { LINKTYPE_IPV4, EV_IPV4_TOO_SMALL },
 		{ LINKTYPE_IPV6, EV_IPV6_TOO_SMALL },	  { LINKTYPE_LINUX_SLL2, EV_SLL2_TOO_SMALL },
+		{ LINKTYPE_PPP, EV_PPP_TOO_SMALL },	  { LINKTYPE_PPP_HDLC, EV_PPP_TOO_SMALL },
+		{ LINKTYPE_C_HDLC, EV_CHDLC_TOO_SMALL },
 	};
 	struct pkt p;
 
@@ -258,13 +264,168 @@ static void test_decode_counters_accumulate(void **state)
 	}
 }
 
+
+/* Append n bytes to a frame under construction. */
+static uint32_t put(uint8_t *f, uint32_t at, const void *b, uint32_t n)
+{
+	memcpy(f + at, b, n);
+	return at + n;
+}
+
+/* Every layer decoder appends its header, in wire order, with its length: link headers
+ * (SLL, SLL2, NULL; none for RAW), IPv4 and TCP, IPv6 with its extension headers, UDP. */
+static void test_decode_hdrs_every_layer(void **state)
+{
+	(void)state;
+	static const uint8_t sll[16] = { 0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00 };
+	static const uint8_t sll2[20] = { 0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0 };
+	static const uint8_t null_af_inet[4] = { 2, 0, 0, 0 };
+	uint8_t f[128];
+	uint32_t n;
+	struct pkt p;
+
+	assert_int_equal(fx_decode(&p, LINKTYPE_RAW, FX_FRAME(raw_ipv4_syn)), DECODE_OK);
+	FX_HDRS(&p, HDR_IPV4, HDR_TCP);
+	fx_expect_hdr(&p, 0, HDR_IPV4, 0, 20, 0);
+	fx_expect_hdr(&p, 1, HDR_TCP, 20, 20, 0);
+
+	n = put(f, 0, sll, sizeof(sll));
+	n = put(f, n, raw_ipv4_syn, sizeof(raw_ipv4_syn));
+	assert_int_equal(fx_decode(&p, LINKTYPE_LINUX_SLL, f, n), DECODE_OK);
+	FX_HDRS(&p, HDR_SLL, HDR_IPV4, HDR_TCP);
+	fx_expect_hdr(&p, 0, HDR_SLL, 0, 16, 0);
+	fx_expect_hdr(&p, 2, HDR_TCP, 36, 20, 0);
+
+	n = put(f, 0, sll2, sizeof(sll2));
+	n = put(f, n, raw_ipv6_udp, sizeof(raw_ipv6_udp));
+	assert_int_equal(fx_decode(&p, LINKTYPE_LINUX_SLL2, f, n), DECODE_OK);
+	FX_HDRS(&p, HDR_SLL2, HDR_IPV6, HDR_UDP);
+	fx_expect_hdr(&p, 0, HDR_SLL2, 0, 20, 0);
+	fx_expect_hdr(&p, 1, HDR_IPV6, 20, 40, 0);
+	fx_expect_hdr(&p, 2, HDR_UDP, 60, 8, 0);
+
+	n = put(f, 0, null_af_inet, sizeof(null_af_inet));
+	n = put(f, n, raw_ipv4_syn, sizeof(raw_ipv4_syn));
+	assert_int_equal(fx_decode(&p, LINKTYPE_NULL, f, n), DECODE_OK);
+	FX_HDRS(&p, HDR_NULL, HDR_IPV4, HDR_TCP);
+	fx_expect_hdr(&p, 0, HDR_NULL, 0, 4, 0);
+
+	/* IPv6 with an 8-byte Destination Options header: the IPv6 entry covers it */
+	static const uint8_t dstopts[8] = { 17, 0, 1, 4, 0, 0, 0, 0 };
+	n = put(f, 0, raw_ipv6_udp, 40);
+	n = put(f, n, dstopts, sizeof(dstopts));
+	n = put(f, n, raw_ipv6_udp + 40, sizeof(raw_ipv6_udp) - 40);
+	f[4] = 0, f[5] = 45, f[6] = 60; /* payload length, next header DSTOPTS */
+	assert_int_equal(fx_decode(&p, LINKTYPE_RAW, f, n), DECODE_OK);
+	FX_HDRS(&p, HDR_IPV6, HDR_UDP);
+	fx_expect_hdr(&p, 0, HDR_IPV6, 0, 48, 0);
+	fx_expect_hdr(&p, 1, HDR_UDP, 48, 8, 0);
+	/* cut in the extension header: the entry covers only what was walked */
+	assert_int_equal(fx_decode(&p, LINKTYPE_RAW, f, 44), DECODE_TRUNCATED);
+	assert_int_equal(p.error, EV_IPV6_EXT_TRUNCATED);
+	fx_expect_hdr(&p, 0, HDR_IPV6, 0, 40, 0);
+}
+
+/* A header list that would pass PKT_MAX_HDRS stops with decode.too_deep before the 25th
+ * header's fields are set: Ethernet, 8 VLAN tags, 8 MPLS labels, then IPv4/GRE pairs. */
+static void test_decode_too_deep(void **state)
+{
+	(void)state;
+	static const uint8_t eth_hdr[14] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0x00 };
+	static const uint8_t tag[4] = { 0x00, 0x0a, 0x81, 0x00 };
+	static const uint8_t label[4] = { 0x00, 0x01, 0x00, 0x40 };
+	static const uint8_t gre_ipv4[4] = { 0x00, 0x00, 0x08, 0x00 };
+	uint8_t ip[20];
+	uint8_t f[512];
+	uint32_t n;
+	struct pkt p;
+
+	memcpy(ip, raw_ipv4_syn, 20);
+	ip[9] = 47;    /* GRE */
+	ip[2] = 0x01; /* total length 256+ : longer than what follows */
+	n = put(f, 0, eth_hdr, sizeof(eth_hdr));
+	for (int i = 0; i < 8; i++) {
+		n = put(f, n, tag, sizeof(tag));
+		if (i == 7)
+			f[n - 2] = 0x88, f[n - 1] = 0x47; /* MPLS after the last tag */
+	}
+	for (int i = 0; i < 8; i++) {
+		n = put(f, n, label, sizeof(label));
+		if (i == 7)
+			f[n - 2] |= 1; /* bottom of stack */
+	}
+	for (int i = 0; i < 4; i++) {
+		n = put(f, n, ip, sizeof(ip));
+		n = put(f, n, gre_ipv4, sizeof(gre_ipv4));
+	}
+	/* 1 + 8 + 8 + 8 = 25 headers would be listed */
+	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, f, n), DECODE_INVALID);
+	assert_int_equal(p.error, EV_TOO_DEEP);
+	assert_int_equal(p.nhdrs, PKT_MAX_HDRS);
+	assert_int_equal(p.hdrs[PKT_MAX_HDRS - 1].type, HDR_IPV4);
+	assert_int_equal(p.tunnels, 3);
+	assert_int_equal(p.vlan_count, 8);
+	assert_int_equal(p.vlan_id[0], 10);
+	assert_int_equal(p.layers, FX_BIT(LAYER_ETH) | FX_BIT(LAYER_VLAN) | FX_BIT(LAYER_IPV4));
+	assert_int_equal(p.l3_off, p.hdrs[PKT_MAX_HDRS - 1].off);
+	assert_int_equal(p.payload_off, n - 4); /* the last GRE header, undecoded */
+	fx_expect_counted(LINKTYPE_ETHERNET, f, n, EV_TOO_DEEP);
+	fx_cut_every_length(LINKTYPE_ETHERNET, f, n, n);
+}
+
+/* An inner ARP header (VXLAN, Ethernet, ARP) clears the outer IPv4/UDP layers and fields: L3 and
+ * L4 always describe the innermost L3 header; the outer ones stay in hdrs. */
+static void test_decode_inner_l3_resets_outer(void **state)
+{
+	(void)state;
+	static const uint8_t eth_hdr[14] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
+	static const uint8_t udp[8] = { 0xc3, 0x50, 0x12, 0xb5, 0x00, 0x3e, 0x00, 0x00 };
+	static const uint8_t vxlan[8] = { 0x08, 0, 0, 0, 0, 0, 0x2a, 0 };
+	static const uint8_t eth_arp[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 3, 0x08, 0x06 };
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 3, 10, 0, 0, 3,
+					 0, 0, 0, 0, 0, 0, 10, 0, 0, 4 };
+	uint8_t ip[20];
+	uint8_t f[128];
+	uint32_t n;
+	struct pkt p;
+
+	memcpy(ip, raw_ipv4_syn, 20);
+	ip[9] = 17;
+	ip[2] = 0, ip[3] = 20 + 8 + 8 + 14 + 28;
+	n = put(f, 0, eth_hdr, sizeof(eth_hdr));
+	n = put(f, n, ip, sizeof(ip));
+	n = put(f, n, udp, sizeof(udp));
+	n = put(f, n, vxlan, sizeof(vxlan));
+	n = put(f, n, eth_arp, sizeof(eth_arp));
+	n = put(f, n, arp, sizeof(arp));
+	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, f, n), DECODE_OK);
+	FX_HDRS(&p, HDR_ETH, HDR_IPV4, HDR_UDP, HDR_VXLAN, HDR_ETH, HDR_ARP);
+	assert_int_equal(p.layers, FX_BIT(LAYER_ETH) | FX_BIT(LAYER_ARP));
+	assert_int_equal(p.eth_off, 50);
+	assert_int_equal(p.ethertype, 0x0806);
+	assert_int_equal(p.l3_off, 64);
+	assert_int_equal(p.ip_version, 0);
+	assert_int_equal(p.ttl, 0);
+	assert_int_equal(p.proto, 0);
+	assert_int_equal(p.l4_off, 0);
+	assert_int_equal(p.sport, 0);
+	assert_int_equal(p.dport, 0);
+	assert_int_equal(p.arp_op, 1);
+	assert_int_equal(p.tunnels, 1);
+	assert_int_equal(p.tunnel_id, 42);
+	assert_int_equal(p.payload_off, 92);
+	assert_int_equal(p.payload_len, 0);
+	fx_cut_every_length(LINKTYPE_ETHERNET, f, n, FX_AUTO);
+}
+
 /* Every link type on every cut of a frame: no crash, invariants hold. */
 static void test_decode_any_linktype_any_cut(void **state)
 {
 	(void)state;
 	static const uint32_t lts[] = { LINKTYPE_NULL,	    LINKTYPE_ETHERNET, LINKTYPE_RAW,
 					LINKTYPE_LOOP,	    LINKTYPE_LINUX_SLL, LINKTYPE_IPV4,
-					LINKTYPE_IPV6,	    LINKTYPE_LINUX_SLL2 };
+					LINKTYPE_IPV6,	    LINKTYPE_LINUX_SLL2, LINKTYPE_PPP,
+					LINKTYPE_PPP_HDLC, LINKTYPE_C_HDLC };
 	struct pkt p;
 
 	for (unsigned i = 0; i < sizeof(lts) / sizeof(lts[0]); i++)
@@ -288,6 +449,9 @@ int main(void)
 		cmocka_unit_test(test_decode_unknown_ipproto),
 		cmocka_unit_test(test_decode_fail_first_wins),
 		cmocka_unit_test(test_decode_counters_accumulate),
+		cmocka_unit_test(test_decode_hdrs_every_layer),
+		cmocka_unit_test(test_decode_too_deep),
+		cmocka_unit_test(test_decode_inner_l3_resets_outer),
 		cmocka_unit_test(test_decode_any_linktype_any_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,9 +228,44 @@ static void test_vlan_cut_every_length(void **state)
 	fx_cut_every_length(LINKTYPE_ETHERNET, FX_FRAME(vlan_9100_pcp), FX_AUTO);
 }
 
+/* Fuzz regression: an inner Ethernet frame (0x6558 after a tag) with its own 8-tag stack: only
+ * the first header's tags fill vlan_*, the inner ones are listed in hdrs (vlan_count stays 1). */
+static void test_vlan_inner_ethernet_tags(void **state)
+{
+	(void)state;
+	uint8_t f[14 + 4 + 14 + 8 * 4 + 4];
+	struct pkt p;
+
+	memset(f, 0, sizeof(f));
+	f[12] = 0x81, f[13] = 0x00;                 /* outer Ethernet, 802.1Q */
+	f[14] = 0x00, f[15] = 0x07;                 /* VID 7 */
+	f[16] = 0x65, f[17] = 0x58;                 /* transparent Ethernet bridging */
+	f[30] = 0x81, f[31] = 0x00;                 /* inner Ethernet, 802.1Q */
+	for (unsigned i = 0; i < 8; i++) {
+		f[32 + 4 * i + 1] = (uint8_t)(100 + i); /* VID 100.. */
+		f[32 + 4 * i + 2] = i < 7 ? 0x81 : 0x99;
+	}
+	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, FX_FRAME(f)), DECODE_OK);
+	assert_int_equal(p.layers, FX_BIT(LAYER_ETH) | FX_BIT(LAYER_VLAN));
+	assert_int_equal(p.vlan_count, 1);
+	assert_int_equal(p.vlan_id[0], 7);
+	assert_int_equal(p.nhdrs, 11);
+	assert_int_equal(p.hdrs[2].type, HDR_ETH);
+	assert_int_equal(p.hdrs[10].type, HDR_VLAN);
+	assert_int_equal(p.eth_off, 18);
+	assert_int_equal(p.ethertype, 0x9900);
+	assert_int_equal(p.payload_off, 64);
+	/* a ninth inner tag is still vlan.too_deep (the cap counts each stack) */
+	f[32 + 4 * 7 + 2] = 0x81;
+	assert_int_equal(fx_decode(&p, LINKTYPE_ETHERNET, f, sizeof(f) - 4), DECODE_INVALID);
+	assert_int_equal(p.error, EV_VLAN_TOO_DEEP);
+	assert_int_equal(p.vlan_count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vlan_inner_ethernet_tags),
 		cmocka_unit_test(test_vlan_single_tag),
 		cmocka_unit_test(test_vlan_qinq_8021ad),
 		cmocka_unit_test(test_vlan_triple),
