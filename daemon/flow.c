@@ -4,10 +4,14 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static_assert(sizeof(struct flow_key) == 44, "flow_key has no padding");
+static_assert(sizeof(struct flow) % 64 == 0, "flow slots are whole cache lines");
+static_assert(offsetof(struct flow, record) + 4 <= 192, "hot fields in the first 3 lines");
 
 enum {
 	IPPROTO_NUM_ICMP = 1,
@@ -51,66 +55,73 @@ static inline uint64_t ld64(const void *p)
 	return v;
 }
 
-static inline uint32_t ld32(const void *p)
+static inline void prep_hash(const struct flow_table *ft, struct flow_prepared *c)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-/* Any total order on (address, port) works for canonical keys. */
-static inline bool endpoint_after(const struct flow_key *k)
-{
-	uint64_t a0 = ld64(k->src), b0 = ld64(k->dst);
-	if (a0 != b0)
-		return a0 > b0;
-	uint64_t a1 = ld64(k->src + 8), b1 = ld64(k->dst + 8);
-	if (a1 != b1)
-		return a1 > b1;
-	return k->sport > k->dport;
-}
-
-/* The canonical form of k in *c; returns 1 when the packet's sender is
- * endpoint B (src and dst were swapped). */
-static inline int key_canon(const struct flow_key *k, struct flow_key *c)
-{
-	*c = *k;
-	if (!endpoint_after(k))
-		return 0;
-	memcpy(c->src, k->dst, 16);
-	memcpy(c->dst, k->src, 16);
-	c->sport = k->dport;
-	c->dport = k->sport;
-	return 1;
-}
-
-static inline bool key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
-	return ((ld64(x) ^ ld64(y)) | (ld64(x + 8) ^ ld64(y + 8)) | (ld64(x + 16) ^ ld64(y + 16)) |
-		(ld64(x + 24) ^ ld64(y + 24)) | (ld64(x + 32) ^ ld64(y + 32)) | (ld32(x + 40) ^ ld32(y + 40))) == 0;
-}
-
-/* SipHash-1-3 of the canonical key packed into 64-bit words: 3 for IPv4,
- * 6 for IPv6. */
-static inline uint64_t key_hash(const struct flow_table *ft, const struct flow_key *c)
-{
-	uint64_t w[6];
-	uint64_t meta = (uint64_t)c->sport | (uint64_t)c->dport << 16 | (uint64_t)c->proto << 32 |
-			(uint64_t)c->ip_version << 40 | (uint64_t)c->vlan << 48;
-	if (c->ip_version == 4) {
-		w[0] = (uint64_t)ld32(c->src) | (uint64_t)ld32(c->dst) << 32;
-		w[1] = meta;
-		w[2] = c->tunnel;
-		return siphash_13_words(&ft->key, w, 3);
+	uint64_t meta = (uint64_t)c->pa | (uint64_t)c->pb << 16 | (uint64_t)c->proto << 32 | (uint64_t)c->ver << 40 |
+			(uint64_t)c->vlan << 48;
+	if (c->ver == 4) {
+		/* Both IPv4 addresses in one word (the rotation puts B's 4 bytes
+		 * where A's padding is, on either byte order). */
+		uint64_t w[3] = {c->a0 ^ (c->b0 << 32 | c->b0 >> 32), meta, c->tunnel};
+		c->h = (uint32_t)siphash_13_words(&ft->key, w, 3);
+	} else {
+		uint64_t w[6] = {c->a0, c->a1, c->b0, c->b1, meta, c->tunnel};
+		c->h = (uint32_t)siphash_13_words(&ft->key, w, 6);
 	}
-	w[0] = ld64(c->src);
-	w[1] = ld64(c->src + 8);
-	w[2] = ld64(c->dst);
-	w[3] = ld64(c->dst + 8);
-	w[4] = meta;
-	w[5] = c->tunnel;
-	return siphash_13_words(&ft->key, w, 6);
+}
+
+/* A key's fields as scalars, before canonical ordering. */
+struct rawkey {
+	uint64_t s0, s1, d0, d1; /* addresses as 8-byte words (IPv4: 4 bytes, 4 zero) */
+	uint16_t sport, dport, vlan;
+	uint8_t proto, ver;
+};
+
+static inline void prep_from_raw(const struct flow_table *ft, const struct rawkey *r, uint32_t tunnel,
+				 struct flow_prepared *c)
+{
+	bool sw = r->s0 != r->d0 ? r->s0 > r->d0 : r->s1 != r->d1 ? r->s1 > r->d1 : r->sport > r->dport;
+	c->swapped = (uint8_t)sw;
+	c->a0 = sw ? r->d0 : r->s0;
+	c->a1 = sw ? r->d1 : r->s1;
+	c->b0 = sw ? r->s0 : r->d0;
+	c->b1 = sw ? r->s1 : r->d1;
+	c->pa = sw ? r->dport : r->sport;
+	c->pb = sw ? r->sport : r->dport;
+	c->tunnel = tunnel;
+	c->vlan = r->vlan;
+	c->proto = r->proto;
+	c->ver = r->ver;
+	prep_hash(ft, c);
+}
+
+static inline void prep_from_key(const struct flow_table *ft, const struct flow_key *k, struct flow_prepared *c)
+{
+	struct rawkey r = {ld64(k->src), ld64(k->src + 8), ld64(k->dst), ld64(k->dst + 8),
+			   k->sport, k->dport, k->vlan, k->proto, k->ip_version};
+	prep_from_raw(ft, &r, k->tunnel, c);
+}
+
+static inline bool key_eq(const struct flow_key *k, const struct flow_prepared *c)
+{
+	return ((ld64(k->src) ^ c->a0) | (ld64(k->src + 8) ^ c->a1) | (ld64(k->dst) ^ c->b0) | (ld64(k->dst + 8) ^ c->b1) |
+		(uint64_t)((k->sport ^ c->pa) | (k->dport ^ c->pb) | (k->vlan ^ c->vlan) | (k->proto ^ c->proto) |
+			   (k->ip_version ^ c->ver)) |
+		(uint64_t)(k->tunnel ^ c->tunnel)) == 0;
+}
+
+static inline void key_store(struct flow_key *k, const struct flow_prepared *c)
+{
+	memcpy(k->src, &c->a0, 8);
+	memcpy(k->src + 8, &c->a1, 8);
+	memcpy(k->dst, &c->b0, 8);
+	memcpy(k->dst + 8, &c->b1, 8);
+	k->sport = c->pa;
+	k->dport = c->pb;
+	k->tunnel = c->tunnel;
+	k->vlan = c->vlan;
+	k->proto = c->proto;
+	k->ip_version = c->ver;
 }
 
 /* Zeek's ICMP "counterpart" type: request <-> reply, else -1 (one-way: the
@@ -162,44 +173,47 @@ static inline uint16_t be16_at(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
+/* The key fields of a decoded packet (flow_key_from_pkt's rules). */
+static inline __attribute__((always_inline)) bool raw_from_pkt(const struct pkt *p, struct rawkey *r)
 {
-	memset(k, 0, sizeof(*k));
+	r->s0 = r->s1 = r->d0 = r->d1 = 0;
 	if (p->ip_version == 4 && PKT_HAS(p, LAYER_IPV4)) {
 		if ((uint64_t)p->l3_off + 20 > p->caplen)
 			return false;
-		memcpy(k->src, p->data + p->l3_off + 12, 4);
-		memcpy(k->dst, p->data + p->l3_off + 16, 4);
+		memcpy(&r->s0, p->data + p->l3_off + 12, 4);
+		memcpy(&r->d0, p->data + p->l3_off + 16, 4);
 	} else if (p->ip_version == 6 && PKT_HAS(p, LAYER_IPV6)) {
 		if ((uint64_t)p->l3_off + 40 > p->caplen)
 			return false;
-		memcpy(k->src, p->data + p->l3_off + 8, 16);
-		memcpy(k->dst, p->data + p->l3_off + 24, 16);
+		memcpy(&r->s0, p->data + p->l3_off + 8, 8);
+		memcpy(&r->s1, p->data + p->l3_off + 16, 8);
+		memcpy(&r->d0, p->data + p->l3_off + 24, 8);
+		memcpy(&r->d1, p->data + p->l3_off + 32, 8);
 	} else {
 		return false;
 	}
 	if ((p->flags & PKT_FLAG_FRAGMENT) && p->frag_offset != 0)
 		return false; /* no L4 header: only a reassembled datagram has a flow */
-	k->ip_version = p->ip_version;
-	k->proto = p->proto;
-	k->vlan = p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE;
-	k->tunnel = tunnel;
+	r->ver = p->ip_version;
+	r->proto = p->proto;
+	r->vlan = p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE;
+	r->sport = r->dport = 0;
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
 		if (!PKT_HAS(p, LAYER_TCP))
 			return false;
-		k->sport = p->sport;
-		k->dport = p->dport;
+		r->sport = p->sport;
+		r->dport = p->dport;
 		break;
 	case IPPROTO_NUM_UDP:
 		if (!PKT_HAS(p, LAYER_UDP))
 			return false;
-		k->sport = p->sport;
-		k->dport = p->dport;
+		r->sport = p->sport;
+		r->dport = p->dport;
 		break;
 	case IPPROTO_NUM_SCTP:
-		k->sport = p->sport; /* 0 when the SCTP header was not decoded */
-		k->dport = p->dport;
+		r->sport = p->sport; /* 0 when the SCTP header was not decoded */
+		r->dport = p->dport;
 		break;
 	case IPPROTO_NUM_ICMP:
 	case IPPROTO_NUM_ICMPV6: {
@@ -207,14 +221,50 @@ bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
 			return false;
 		int cp = p->proto == IPPROTO_NUM_ICMP ? icmp4_counterpart(p->icmp_type)
 						       : icmp6_counterpart(p->icmp_type);
-		k->sport = p->icmp_type;
-		k->dport = cp >= 0 ? (uint16_t)cp : p->icmp_code;
+		r->sport = p->icmp_type;
+		r->dport = cp >= 0 ? (uint16_t)cp : p->icmp_code;
 		break;
 	}
 	default:
 		break;
 	}
 	return true;
+}
+
+bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
+{
+	struct rawkey r;
+	if (!raw_from_pkt(p, &r))
+		return false;
+	/* Addresses stored as whole 8-byte words: the lookup's 8-byte loads
+	 * then forward from the store buffer. */
+	memcpy(k->src, &r.s0, 8);
+	memcpy(k->src + 8, &r.s1, 8);
+	memcpy(k->dst, &r.d0, 8);
+	memcpy(k->dst + 8, &r.d1, 8);
+	k->sport = r.sport;
+	k->dport = r.dport;
+	k->tunnel = tunnel;
+	k->vlan = r.vlan;
+	k->proto = r.proto;
+	k->ip_version = r.ver;
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool prepare_pkt(struct flow_table *ft, const struct pkt *p,
+								uint32_t tunnel, struct flow_prepared *pk)
+{
+	struct rawkey r;
+	if (!raw_from_pkt(p, &r))
+		return false;
+	prep_from_raw(ft, &r, tunnel, pk);
+	__builtin_prefetch(&ft->buckets[pk->h & ft->bucket_mask]);
+	return true;
+}
+
+bool flow_prepare_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, struct flow_prepared *pk)
+{
+	return prepare_pkt(ft, p, tunnel, pk);
 }
 
 uint32_t flow_pkt_payload_wirelen(const struct pkt *p)
@@ -247,6 +297,29 @@ static uint32_t round_pow2(uint32_t n)
 	return r;
 }
 
+/* A large zeroed, pre-faulted allocation, on transparent huge pages when the
+ * kernel allows (random access to the table then costs fewer TLB misses). */
+void *flow_big_alloc(size_t size)
+{
+	if (size == 0)
+		return NULL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (size >= (2u << 20))
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, size); /* pre-fault */
+	return p;
+}
+
+void flow_big_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
 static void set_timeouts(struct flow_table *ft, const struct flow_timeouts *t)
 {
 	ft->timeouts = *t;
@@ -270,8 +343,8 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 	ft->nflows = round_pow2(cfg->table_size);
 	uint32_t nbuckets = ft->nflows * 2; /* load factor <= 1/2 */
 	ft->bucket_mask = nbuckets - 1;
-	ft->flows = malloc((size_t)ft->nflows * sizeof(*ft->flows));
-	ft->buckets = malloc((size_t)nbuckets * sizeof(*ft->buckets));
+	ft->flows = flow_big_alloc((size_t)ft->nflows * sizeof(*ft->flows));
+	ft->buckets = flow_big_alloc((size_t)nbuckets * sizeof(*ft->buckets));
 	ft->free_stack = malloc((size_t)ft->nflows * sizeof(*ft->free_stack));
 	ft->wheel_head = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_head));
 	ft->wheel_tail = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_tail));
@@ -283,9 +356,6 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 		errno = e;
 		return -1;
 	}
-	/* Writing every byte now pre-faults the pages: no page faults later. */
-	memset(ft->flows, 0, (size_t)ft->nflows * sizeof(*ft->flows));
-	memset(ft->buckets, 0, (size_t)nbuckets * sizeof(*ft->buckets));
 	for (uint32_t i = 0; i < FLOW_WHEEL_SLOTS; i++)
 		ft->wheel_head[i] = ft->wheel_tail[i] = FLOW_NIL;
 	/* Free slots popped in index order 0, 1, 2, ... (deterministic). */
@@ -309,8 +379,8 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 
 void flow_table_free(struct flow_table *ft)
 {
-	free(ft->flows);
-	free(ft->buckets);
+	flow_big_free(ft->flows, (size_t)ft->nflows * sizeof(*ft->flows));
+	flow_big_free(ft->buckets, ((size_t)ft->bucket_mask + 1) * sizeof(*ft->buckets));
 	free(ft->free_stack);
 	free(ft->wheel_head);
 	free(ft->wheel_tail);
@@ -335,8 +405,9 @@ static inline uint32_t flow_index(const struct flow_table *ft, const struct flow
 
 /* Find canonical key c (hash h). Returns the flow, or NULL with *empty set
  * to the bucket where it would go. */
-static inline struct flow *index_find(struct flow_table *ft, const struct flow_key *c, uint32_t h, uint32_t *empty)
+static inline struct flow *index_find(struct flow_table *ft, const struct flow_prepared *c, uint32_t *empty)
 {
+	uint32_t h = c->h;
 	uint32_t i = h & ft->bucket_mask;
 	uint32_t probes = 1;
 	struct flow *found = NULL;
@@ -618,22 +689,56 @@ static bool evict_one(struct flow_table *ft, uint64_t now)
 
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key, int *is_originator)
 {
-	struct flow_key c;
-	int swapped = key_canon(key, &c);
-	uint32_t h = (uint32_t)key_hash(ft, &c), empty;
-	struct flow *f = index_find(ft, &c, h, &empty);
+	struct flow_prepared c;
+	uint32_t empty;
+	prep_from_key(ft, key, &c);
+	struct flow *f = index_find(ft, &c, &empty);
 	if (f && is_originator)
-		*is_originator = swapped == f->orig_is_b;
+		*is_originator = c.swapped == f->orig_is_b;
 	return f;
+}
+
+void flow_prepare(struct flow_table *ft, const struct flow_key *key, struct flow_prepared *pk)
+{
+	prep_from_key(ft, key, pk);
+	__builtin_prefetch(&ft->buckets[pk->h & ft->bucket_mask]);
+}
+
+/* Prefetch the three hot lines of the flow in pk's home bucket. */
+static inline __attribute__((always_inline)) void prefetch_flow(const struct flow_table *ft,
+								 const struct flow_prepared *pk)
+{
+	uint32_t slot = ft->buckets[pk->h & ft->bucket_mask].slot;
+	if (slot) {
+		const char *f = (const char *)&ft->flows[slot - 1];
+		__builtin_prefetch(f, 1);
+		__builtin_prefetch(f + 64, 1);
+		__builtin_prefetch(f + 128, 1);
+	}
+}
+
+void flow_prefetch(struct flow_table *ft, const struct flow_prepared *pk)
+{
+	prefetch_flow(ft, pk);
+	/* GCC's pure-const analysis counts prefetches as no effect and would
+	 * delete calls to a function made only of them. */
+	__asm__ volatile("" ::: "memory");
 }
 
 struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
 				   int *is_originator, int *created)
 {
-	struct flow_key c;
-	int swapped = key_canon(key, &c);
-	uint32_t h = (uint32_t)key_hash(ft, &c), empty;
-	struct flow *f = index_find(ft, &c, h, &empty);
+	struct flow_prepared c;
+	prep_from_key(ft, key, &c);
+	return flow_lookup_or_create_prepared(ft, &c, now_ns, is_originator, created);
+}
+
+struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns,
+					    int *is_originator, int *created)
+{
+	const struct flow_prepared *c = pk;
+	uint32_t empty;
+	struct flow *f = index_find(ft, c, &empty);
 	*created = 0;
 	if (f) {
 		if (!flow_is_expired(ft, f, now_ns)) {
@@ -643,27 +748,27 @@ struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key 
 				record_reset(f, now_ns);
 				f->record++;
 			}
-			*is_originator = swapped == f->orig_is_b;
+			*is_originator = c->swapped == f->orig_is_b;
 			return f;
 		}
 		/* Past its deadline: it ends before this packet, which starts a new flow. */
 		flow_finish(ft, f, timeout_reason(f), ft->on_end, ft->on_end_ctx);
-		empty = index_empty(ft, h);
+		empty = index_empty(ft, c->h);
 	}
 	if (ft->nfree == 0) {
 		if (!evict_one(ft, now_ns)) {
 			ft->k.no_slot++;
 			return NULL;
 		}
-		empty = index_empty(ft, h); /* the eviction may have moved buckets */
+		empty = index_empty(ft, c->h); /* the eviction may have moved buckets */
 	}
 	f = &ft->flows[ft->free_stack[--ft->nfree]];
-	f->key = c;
-	f->hash = h;
+	key_store(&f->key, c);
+	f->hash = c->h;
 	f->in_use = 1;
 	f->bits = 0;
-	flow_setup(ft, f, now_ns, swapped);
-	ft->buckets[empty].hash = h;
+	flow_setup(ft, f, now_ns, c->swapped);
+	ft->buckets[empty].hash = c->h;
 	ft->buckets[empty].slot = flow_index(ft, f) + 1;
 	wheel_file(ft, f);
 	if (++ft->k.in_use > ft->k.in_use_max)
@@ -829,6 +934,53 @@ unsigned flow_update(struct flow_table *ft, struct flow *f, const struct pkt *p,
 		history_add(f, d, 3);
 	}
 	return res | (is_originator ? FLOW_ORIGINATOR : 0);
+}
+
+/* ---- batches -------------------------------------------------------------- */
+
+/* Software pipeline over the batch: packet i is keyed and hashed and its
+ * bucket prefetched at step i, its flow prefetched at step i + PF_FLOW, and
+ * it is looked up and counted at step i + PF_DONE, so the cache misses of
+ * several packets overlap instead of adding up. */
+#ifndef PF_FLOW
+#define PF_FLOW 4
+#endif
+#ifndef PF_DONE
+#define PF_DONE 8
+#endif
+#ifndef PF_RING
+#define PF_RING 16
+#endif
+
+void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsigned n, flow_batch_fn each, void *ctx)
+{
+	struct flow_prepared pk[PF_RING];
+	bool ok[PF_RING];
+	for (unsigned i = 0; i < n + PF_DONE; i++) {
+		if (i < n)
+			ok[i % PF_RING] = prepare_pkt(ft, items[i].pkt, items[i].tunnel, &pk[i % PF_RING]);
+		if (i >= PF_FLOW && i - PF_FLOW < n && ok[(i - PF_FLOW) % PF_RING])
+			prefetch_flow(ft, &pk[(i - PF_FLOW) % PF_RING]);
+		if (i < PF_DONE)
+			continue;
+		unsigned j = i - PF_DONE;
+		struct flow_batch_item *it = &items[j];
+		it->flow = NULL;
+		it->flow_id = 0;
+		it->res = 0;
+		it->created = 0;
+		if (ok[j % PF_RING]) {
+			int orig;
+			uint64_t now = it->pkt->ts_ns;
+			it->flow = flow_lookup_or_create_prepared(ft, &pk[j % PF_RING], now, &orig, &it->created);
+			if (it->flow) {
+				it->res = flow_update(ft, it->flow, it->pkt, orig, now);
+				it->flow_id = it->flow->id;
+			}
+		}
+		if (each)
+			each(ctx, it);
+	}
 }
 
 /* ---- sweep --------------------------------------------------------------- */

@@ -3,10 +3,12 @@
  * records.
  *
  * Memory. flow_table_init() allocates everything once: --flow-table-size
- * flow slots (struct flow, rounded up to a power of two) and an open-
- * addressing index of twice as many 8-byte buckets (linear probing, deletion
- * by backward shift, so no tombstones). Both are pre-faulted. Nothing is
- * allocated per flow or per packet afterwards; a full table evicts.
+ * flow slots (struct flow, 384 bytes, cache-line aligned; count rounded up to a power of two) and an
+ * open-addressing index of twice as many 8-byte buckets (linear probing,
+ * deletion by backward shift, so no tombstones). Both are pre-faulted and
+ * asked for transparent huge pages (a lookup is a random access: fewer TLB
+ * misses). Nothing is allocated per flow or per packet afterwards; a full
+ * table evicts.
  *
  * Hashing. The index is keyed with SipHash-1-3 (siphash.h) under a 128-bit
  * key drawn from getrandom() at start-up: without the key an attacker cannot
@@ -216,6 +218,7 @@ enum flow_update_bits {
 
 struct flow {
 	/* Line 0: what a lookup compares, and the hot state. */
+	_Alignas(64)
 	struct flow_key key; /* canonical: src/sport is endpoint A (the lower), dst/dport B */
 	uint32_t hash;       /* low 32 bits of the key's hash (bucket home) */
 	uint8_t cls;         /* enum flow_class */
@@ -227,21 +230,22 @@ struct flow {
 	uint8_t hlen;        /* strlen(history) */
 	uint64_t last_ns;    /* last packet, either direction */
 
-	/* Lines 1-2: per direction of this record: [0] originator, [1] responder. */
+	/* Lines 1-2: this record, per direction ([0] originator, [1] responder),
+	 * and what updates write. Lines 0-2 are all a packet touches. */
 	struct flow_dir dir[2];
-
-	/* Cold. */
-	uint64_t id;          /* stable, unique in this run (1, 2, ...) */
 	uint64_t first_ns;    /* first packet of this record */
+	char history[FLOW_HISTORY_MAX];
+	uint32_t record;      /* record number within the flow (active timeout splits) */
+
+	/* Line 3: colder. */
+	uint64_t id;          /* stable, unique in this run (1, 2, ...) */
 	uint64_t closed_ns;   /* when the TCP flow closed (linger start) */
 	uint64_t q_tick;      /* wheel tick it is filed under */
 	uint32_t qprev, qnext; /* wheel slot list links (flow index, FLOW_NIL) */
-	uint32_t record;      /* record number within the flow (active timeout splits) */
+	void *user;           /* the caller's (Python) state; NULL on create, untouched after */
 	uint8_t end_reason;   /* enum flow_end_reason, set before the callback */
 	uint8_t close_reason; /* FLOW_END_FIN or FLOW_END_RST once closed */
 	uint8_t in_use;
-	char history[FLOW_HISTORY_MAX];
-	void *user;           /* the caller's (Python) state; NULL on create, untouched after */
 
 	/* TCP reassembly, one half per direction ([0] originator). */
 	struct tcpr_half tcp[2];
@@ -301,6 +305,11 @@ struct flow_table {
 	struct flow_counters k;
 };
 
+/* Zeroed, pre-faulted memory on transparent huge pages where available
+ * (used for the table and the reassembly pool); NULL on failure. */
+void *flow_big_alloc(size_t size);
+void flow_big_free(void *p, size_t size);
+
 /* Default timeouts (the values in the struct comments). */
 void flow_timeouts_default(struct flow_timeouts *t);
 
@@ -330,6 +339,47 @@ bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
  * goes on as a new record. Returns NULL only for a table of size 0. */
 struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
 				   int *is_originator, int *created);
+
+/* The same in steps, so a caller can start the memory loads of later
+ * packets before it needs them (see flow_track_batch):
+ * flow_prepare canonicalizes and hashes the key and prefetches its bucket;
+ * flow_prefetch (a few packets later) prefetches the flow the bucket names;
+ * flow_lookup_or_create_prepared does the rest. */
+struct flow_prepared {
+	uint64_t a0, a1, b0, b1; /* endpoint A's and B's address as 8-byte words */
+	uint16_t pa, pb;
+	uint32_t tunnel;
+	uint16_t vlan;
+	uint8_t proto, ver;
+	uint8_t swapped; /* the key's src is endpoint B */
+	uint32_t h;      /* low 32 bits of the keyed hash */
+};
+void flow_prepare(struct flow_table *ft, const struct flow_key *key, struct flow_prepared *pk);
+/* flow_key_from_pkt + flow_prepare in one (no key struct in between). */
+bool flow_prepare_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, struct flow_prepared *pk);
+void flow_prefetch(struct flow_table *ft, const struct flow_prepared *pk);
+struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns,
+					    int *is_originator, int *created);
+
+/* Key, look up and update a batch of decoded packets (time: pkt.ts_ns),
+ * with the cache misses of consecutive packets overlapped (software
+ * prefetch 4 and 8 packets ahead). The results are those of calling
+ * flow_key_from_pkt, flow_lookup_or_create and flow_update per packet in
+ * order, and `each` (if not NULL) is called for every item, in order, right
+ * after its update: do the per-packet work there (tcpr_packet, flow start
+ * hooks), exactly as in the per-packet loop. After the batch an item's
+ * flow may have been ended and its slot reused by a later item: compare
+ * flow->id with flow_id before using it. */
+struct flow_batch_item {
+	const struct pkt *pkt; /* in */
+	uint32_t tunnel;       /* in: tunnel context for the key */
+	struct flow *flow;     /* out: NULL when the packet has no key */
+	uint64_t flow_id;      /* out: flow->id at the time */
+	unsigned res;          /* out: flow_update bits (FLOW_ORIGINATOR, ...) */
+	int created;           /* out */
+};
+typedef void (*flow_batch_fn)(void *ctx, struct flow_batch_item *item);
+void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsigned n, flow_batch_fn each, void *ctx);
 
 /* Find only; NULL when absent. Does not end expired flows. */
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key, int *is_originator);

@@ -90,16 +90,6 @@ uint64_t siphash_13(const struct siphash_key *k, const void *data, size_t len)
 	return sip_bytes(k, data, len, 1, 3);
 }
 
-uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords)
-{
-	struct sip_state s;
-	sip_init(&s, k);
-	for (size_t i = 0; i < nwords; i++)
-		sip_absorb(&s, w[i], 1);
-	sip_absorb(&s, (uint64_t)((nwords * 8) & 0xff) << 56, 1);
-	return sip_finish(&s, 3);
-}
-
 void siphash_key_from_bytes(struct siphash_key *k, const uint8_t bytes[16])
 {
 	k->k0 = load_le64(bytes);

@@ -36,7 +36,49 @@ uint64_t siphash_13(const struct siphash_key *k, const void *data, size_t len);
 
 /* SipHash-1-3 of nwords 64-bit words, equal to siphash_13() over their
  * 8 * nwords little-endian bytes (no byte loads or tail handling: the flow
- * table packs its keys into words). */
-uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords);
+ * table packs its keys into words). Inline: with a constant nwords the
+ * compiler unrolls it, and the flow table calls it on every packet. */
+static inline uint64_t siphash_rotl_(uint64_t x, unsigned b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPHASH_ROUND_(v0, v1, v2, v3)                                  \
+	do {                                                            \
+		v0 += v1;                                               \
+		v1 = siphash_rotl_(v1, 13);                             \
+		v1 ^= v0;                                               \
+		v0 = siphash_rotl_(v0, 32);                             \
+		v2 += v3;                                               \
+		v3 = siphash_rotl_(v3, 16);                             \
+		v3 ^= v2;                                               \
+		v0 += v3;                                               \
+		v3 = siphash_rotl_(v3, 21);                             \
+		v3 ^= v0;                                               \
+		v2 += v1;                                               \
+		v1 = siphash_rotl_(v1, 17);                             \
+		v1 ^= v2;                                               \
+		v2 = siphash_rotl_(v2, 32);                             \
+	} while (0)
+
+static inline uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords)
+{
+	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull, v1 = k->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull, v3 = k->k1 ^ 0x7465646279746573ull;
+	for (size_t i = 0; i < nwords; i++) {
+		v3 ^= w[i];
+		SIPHASH_ROUND_(v0, v1, v2, v3);
+		v0 ^= w[i];
+	}
+	uint64_t b = (uint64_t)((nwords * 8) & 0xff) << 56;
+	v3 ^= b;
+	SIPHASH_ROUND_(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPHASH_ROUND_(v0, v1, v2, v3);
+	SIPHASH_ROUND_(v0, v1, v2, v3);
+	SIPHASH_ROUND_(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
 
 #endif

@@ -71,7 +71,7 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 	uint64_t per = ((uint64_t)cfg->max_per_flow + TCPR_CHUNK - 1) / TCPR_CHUNK;
 	r->cap_segs = per == 0 ? 1 : per > UINT32_MAX ? UINT32_MAX : (uint32_t)per;
 	uint32_t nsegs = r->nchunks + r->nmarkers;
-	r->pool = r->nchunks ? malloc((size_t)r->nchunks * TCPR_CHUNK) : NULL;
+	r->pool = r->nchunks ? flow_big_alloc((size_t)r->nchunks * TCPR_CHUNK) : NULL; /* pre-faulted */
 	r->segs = malloc((size_t)nsegs * sizeof(*r->segs));
 	r->free_chunks = malloc(((size_t)r->nchunks + 1) * sizeof(*r->free_chunks));
 	r->free_markers = malloc((size_t)r->nmarkers * sizeof(*r->free_markers));
@@ -83,9 +83,6 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 		errno = e;
 		return -1;
 	}
-	/* Pre-fault: no page faults when the first segments are held. */
-	if (r->pool)
-		memset(r->pool, 0, (size_t)r->nchunks * TCPR_CHUNK);
 	memset(r->segs, 0, (size_t)nsegs * sizeof(*r->segs));
 	for (uint32_t i = 0; i < r->nchunks; i++)
 		r->free_chunks[i] = r->nchunks - 1 - i;
@@ -98,7 +95,7 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 
 void tcpr_free(struct tcpr *r)
 {
-	free(r->pool);
+	flow_big_free(r->pool, (size_t)r->nchunks * TCPR_CHUNK);
 	free(r->segs);
 	free(r->free_chunks);
 	free(r->free_markers);
