@@ -44,7 +44,9 @@ static int add_sys_path(const char *dir)
 		return -1;
 	}
 	int has = PySequence_Contains(path, d);
-	int rc = has ? 0 : PyList_Insert(path, 0, d);
+	/* Appended, not prepended: a plugin named like a standard module
+	 * (plugins/http.py) must not shadow it for everyone else. */
+	int rc = has ? 0 : PyList_Append(path, d);
 	Py_DECREF(d);
 	return has < 0 ? -1 : rc;
 }
