@@ -1,6 +1,7 @@
 /* capture.c: read inputs into the ring, decoding as we go. */
 #include "capture.h"
 
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,9 +127,12 @@ static void report_linktype(struct capture *c, uint32_t linktype)
 			return;
 	if (c->nreported < CAPTURE_LINKTYPES_REPORTED)
 		c->reported_linktypes[c->nreported++] = linktype;
+	/* libpcap knows the names; its DLT_ value equals the LINKTYPE_ value
+	 * for all but a few old types (those then show as unknown). */
+	const char *name = linktype <= 0xffff ? pcap_datalink_val_to_name((int)linktype) : NULL;
 	fprintf(stderr,
-		"pktd: %s: link type %u is not decoded; its packets are counted and passed to plugins undecoded\n",
-		c->current_name, linktype);
+		"pktd: %s: link type %u (%s) is not decoded; its packets are counted and passed to plugins undecoded\n",
+		c->current_name, linktype, name ? name : "unknown");
 }
 
 /* A record handed to pktd: counted, numbered, written to -w. */

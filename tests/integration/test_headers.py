@@ -87,3 +87,26 @@ def test_fragmented_tunnel_reassembled_inner_flow():
     assert built["tunnel"] == first["tunnel"] and built["tunnel"][0] == "gtpu", (built, first)
     assert built["src"] == first["src"] and built["dport"] == 80, built
     assert [h[0] for h in last["headers"]] == ["eth", "ipv4"], last   # a later fragment: no L4
+
+
+def test_unsupported_link_type_reported_once_and_counted():
+    import os
+    import struct
+    with TempDir() as tmp:
+        path = os.path.join(tmp, "radiotap.pcap")
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 127))
+            for i in range(5):
+                f.write(struct.pack("<IIII", 1, i, 12, 12) + bytes(12))
+        p = write_plugin(tmp, "count.py", "import pktd\n"
+                         "def on_packet(pkt):\n"
+                         "    pktd.emit({'layers': list(pkt.layers), 'headers': list(pkt.headers),\n"
+                         "               'error': pkt.error, 'len': len(pkt.payload)})\n")
+        res = check_ok(run_pktd(["-r", path, "-r", path, "-p", p], output=True, stats=True, tmpdir=tmp))
+        lines = [l for l in res.stderr.splitlines() if "is not decoded" in l]
+        assert len(lines) == 1 and "link type 127 (IEEE802_11_RADIO)" in lines[0], res.stderr
+        st = res.stats()
+        assert st["packets_read"] == 10 and st["decode_errors"]["link.unsupported"] == 10, st
+        recs = res.records()
+        assert len(recs) == 10
+        assert all(r == {"layers": [], "headers": [], "error": "link.unsupported", "len": 12} for r in recs), recs[0]
