@@ -24,23 +24,33 @@
  *   and the outer Ethernet/IPv4/UDP/VXLAN only in hdrs. A tunnel whose
  *   inner packet stops before an IP header (inner ARP aside) keeps the
  *   outer L3/L4 groups.
- * - Exceptions: vlan_count/vlan_tpid/vlan_id and LAYER_VLAN are the tags of
- *   the outermost Ethernet header only (tags inside a tunnel are in hdrs);
- *   `flags` is packet-wide (FRAGMENT: some IP header of the packet is a
- *   fragment; TRUNCATED: some declared length passes caplen).
+ * - Exceptions: vlan_count/vlan_tpid/vlan_id and LAYER_VLAN are the tags
+ *   right after the frame's first header (Ethernet, SLL, SLL2) only: tags
+ *   of an inner Ethernet frame (tunnel, 0x6558 bridging) or after a C-HDLC
+ *   protocol field are in hdrs only. `flags` is packet-wide (FRAGMENT: some
+ *   IP header of the packet is a fragment; TRUNCATED: some declared length
+ *   passes caplen; LLC: an 802.3 length field).
+ * - New protocols have no layer bit (Python caches a tuple per layer-bit
+ *   set): SCTP (proto 132) and IGMP (proto 2) were decoded when the last
+ *   unquoted hdrs entry is HDR_SCTP / HDR_IGMP, and l4_off is then set;
+ *   tunnels, MPLS, PPP, LLC ... are only in hdrs and their fields.
  * - ICMP/ICMPv6 errors (ICMP types 3, 4, 5, 11, 12; ICMPv6 1-4): the
- *   quoted IP header and the L4 header it names are decoded and appended
- *   with HDR_QUOTED, but they do NOT overwrite the packet's fields: the
- *   packet stays an ICMP packet, its payload stays the bytes after the ICMP
- *   header. What the quote says is in quote_off / quote_proto /
- *   quote_sport / quote_dport. A quoted TCP or UDP header cut after its
- *   ports (RFC 792 quotes only 8 bytes of it) is normal: it is listed with
- *   the bytes present as len. A quote that does not decode is counted as
- *   EV_ICMP_BAD_QUOTE / EV_ICMPV6_BAD_QUOTE and its own first problem is
- *   kept in quote_error; p->error stays the packet's own (none).
+ *   quoted IP header and what follows it are decoded (a scratch struct pkt,
+ *   icmp.c) and appended with HDR_QUOTED, but they do NOT overwrite the
+ *   packet's fields: the packet stays an ICMP packet, its payload stays the
+ *   bytes after the ICMP header. What the quote says is in quote_off (the
+ *   quoted IP header), quote_proto, quote_sport / quote_dport (of its
+ *   innermost TCP/UDP/SCTP header). A quote that ends early once its IP
+ *   header is complete is normal (RFC 792 keeps only 8 bytes of the L4
+ *   header): a TCP/UDP/SCTP header cut after its ports is listed with the
+ *   bytes present as len, and its ports are recorded. A quote too short for
+ *   its IP header, or holding an invalid value, is counted as
+ *   EV_ICMP_BAD_QUOTE / EV_ICMPV6_BAD_QUOTE (never p->error: the ICMP
+ *   packet itself is fine) and its own first event is kept in quote_error.
+ *   An ICMP error inside a quote is listed, its own quote is not decoded.
  * - Tunnel nesting is capped: the (DECODE_TUNNEL_MAX_DEPTH + 1)-th
- *   encapsulation (GRE, VXLAN, Geneve, GTP-U, L2TP, IP-in-IP) stops with
- *   EV_TUNNEL_TOO_DEEP. */
+ *   encapsulation (GRE, VXLAN, Geneve, GTP-U, L2TP, IP-in-IP) is listed in
+ *   hdrs, but what it carries is not decoded: EV_TUNNEL_TOO_DEEP. */
 #ifndef PKTD_PACKET_H
 #define PKTD_PACKET_H
 
