@@ -499,7 +499,8 @@ static void stream_data(struct tcpr *r, struct flow *f, struct tcpr_half *h, uin
 		bool no_room = pl.chunks > r->nfree_chunks || pl.markers > r->nfree_markers;
 		if (!over_cap && !no_room) {
 			bool was_empty = h->head == 0;
-			hold_walk(r, h, a, p, n, w, &pl, true);
+			struct hold_plan done;
+			hold_walk(r, h, a, p, n, w, &done, true); /* same decisions as the plan */
 			r->k.out_of_order++;
 			if (pl.overlapped) {
 				r->k.overlaps++;
