@@ -55,7 +55,7 @@ static inline uint64_t ld64(const void *p)
 	return v;
 }
 
-static inline void prep_hash(const struct flow_table *ft, struct flow_prepared *c)
+static inline __attribute__((always_inline)) void prep_hash(const struct flow_table *ft, struct flow_prepared *c)
 {
 	uint64_t meta = (uint64_t)c->pa | (uint64_t)c->pb << 16 | (uint64_t)c->proto << 32 | (uint64_t)c->ver << 40 |
 			(uint64_t)c->vlan << 48;
@@ -77,7 +77,7 @@ struct rawkey {
 	uint8_t proto, ver;
 };
 
-static inline void prep_from_raw(const struct flow_table *ft, const struct rawkey *r, uint32_t tunnel,
+static inline __attribute__((always_inline)) void prep_from_raw(const struct flow_table *ft, const struct rawkey *r, uint32_t tunnel,
 				 struct flow_prepared *c)
 {
 	bool sw = r->s0 != r->d0 ? r->s0 > r->d0 : r->s1 != r->d1 ? r->s1 > r->d1 : r->sport > r->dport;
@@ -493,9 +493,13 @@ static inline void wheel_bit(struct flow_table *ft, uint32_t slot, bool on)
 		ft->wheel_bits[slot >> 6] &= ~m;
 }
 
-/* First tick in [t, end) whose slot holds flows, or UINT64_MAX. */
+/* First tick in [t, end) whose slot holds flows, or UINT64_MAX. Every
+ * flow is filed within one revolution of the cursor, so no more than one
+ * revolution is searched (a far jump in time costs 64 word tests). */
 static uint64_t wheel_next(const struct flow_table *ft, uint64_t t, uint64_t end)
 {
+	if (end - t > FLOW_WHEEL_SLOTS)
+		end = t + FLOW_WHEEL_SLOTS;
 	while (t < end) {
 		uint32_t s = (uint32_t)(t & WHEEL_MASK);
 		uint64_t w = ft->wheel_bits[s >> 6] >> (s & 63);
@@ -690,7 +694,7 @@ static bool evict_one(struct flow_table *ft, uint64_t now)
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key, int *is_originator)
 {
 	struct flow_prepared c;
-	uint32_t empty;
+	uint32_t empty = 0;
 	prep_from_key(ft, key, &c);
 	struct flow *f = index_find(ft, &c, &empty);
 	if (f && is_originator)
@@ -725,19 +729,14 @@ void flow_prefetch(struct flow_table *ft, const struct flow_prepared *pk)
 	__asm__ volatile("" ::: "memory");
 }
 
-struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
-				   int *is_originator, int *created)
-{
-	struct flow_prepared c;
-	prep_from_key(ft, key, &c);
-	return flow_lookup_or_create_prepared(ft, &c, now_ns, is_originator, created);
-}
-
-struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns,
-					    int *is_originator, int *created)
+/* The lookup proper, inlined into every entry point so the prepared key
+ * stays in registers. */
+static inline __attribute__((always_inline)) struct flow *
+lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns, int *is_originator,
+		int *created)
 {
 	const struct flow_prepared *c = pk;
-	uint32_t empty;
+	uint32_t empty = 0;
 	struct flow *f = index_find(ft, c, &empty);
 	*created = 0;
 	if (f) {
@@ -776,6 +775,32 @@ struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct 
 	*created = 1;
 	*is_originator = 1;
 	return f;
+}
+
+struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns,
+					    int *is_originator, int *created)
+{
+	return lookup_prepared(ft, pk, now_ns, is_originator, created);
+}
+
+struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
+				   int *is_originator, int *created)
+{
+	struct flow_prepared c;
+	prep_from_key(ft, key, &c);
+	return lookup_prepared(ft, &c, now_ns, is_originator, created);
+}
+
+struct flow *flow_lookup_or_create_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, uint64_t now_ns,
+				       int *is_originator, int *created)
+{
+	struct rawkey r;
+	struct flow_prepared c;
+	*created = 0;
+	if (!raw_from_pkt(p, &r))
+		return NULL;
+	prep_from_raw(ft, &r, tunnel, &c);
+	return lookup_prepared(ft, &c, now_ns, is_originator, created);
 }
 
 /* ---- per packet ---------------------------------------------------------- */
@@ -972,7 +997,7 @@ void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsi
 		if (ok[j % PF_RING]) {
 			int orig;
 			uint64_t now = it->pkt->ts_ns;
-			it->flow = flow_lookup_or_create_prepared(ft, &pk[j % PF_RING], now, &orig, &it->created);
+			it->flow = lookup_prepared(ft, &pk[j % PF_RING], now, &orig, &it->created);
 			if (it->flow) {
 				it->res = flow_update(ft, it->flow, it->pkt, orig, now);
 				it->flow_id = it->flow->id;
@@ -997,7 +1022,10 @@ unsigned flow_expire(struct flow_table *ft, uint64_t now_ns, unsigned max, flow_
 	while (ft->wheel_started && ended < max && budget > 0 && ft->cursor <= now_tick) {
 		uint64_t t = wheel_next(ft, ft->cursor, now_tick + 1);
 		if (t == UINT64_MAX) {
-			ft->cursor = now_tick; /* nothing filed up to now */
+			/* Nothing filed up to now: every flow is filed in
+			 * [cursor, cursor + SLOTS), so moving the cursor to now
+			 * keeps them all inside the window. */
+			ft->cursor = now_tick;
 			break;
 		}
 		ft->cursor = t;

@@ -83,18 +83,18 @@
  * Per packet, in the capture stage (single-threaded: the table is owned by
  * the stage that calls it):
  *
- *	struct flow_key key;
- *	if (flow_key_from_pkt(p, tunnel_ctx, &key)) {
- *		int orig, created;
- *		struct flow *f = flow_lookup_or_create(ft, &key, p->ts_ns, &orig, &created);
- *		if (f) {
- *			unsigned r = flow_update(ft, f, p, orig, p->ts_ns);
- *			orig = r & FLOW_ORIGINATOR;
- *			if (created || (r & FLOW_RESTARTED))  ... on_flow_start
- *			if (p->proto == 6 && !flow_ignored(f, orig))
- *				tcpr_packet(tr, f, p, orig, p->ts_ns);  -> deliver / gap callbacks
- *		}
+ *	int orig, created;
+ *	struct flow *f = flow_lookup_or_create_pkt(ft, p, tunnel_ctx, p->ts_ns, &orig, &created);
+ *	if (f) {                        (NULL: not IP, a non-first fragment, ...)
+ *		unsigned r = flow_update(ft, f, p, orig, p->ts_ns);
+ *		orig = r & FLOW_ORIGINATOR;
+ *		if (created || (r & FLOW_RESTARTED))  ... on_flow_start
+ *		if (p->proto == 6 && !flow_ignored(f, orig))
+ *			tcpr_packet(tr, f, p, orig, p->ts_ns);  -> deliver / gap callbacks
  *	}
+ * (the same as flow_key_from_pkt + flow_lookup_or_create, without the key
+ * in memory), or for a whole batch, with the cache misses of a large table
+ * overlapped: flow_track_batch(ft, items, n, per_item_fn, ctx).
  * Per loop tick (or every batch): flow_expire(ft, now, 256, NULL, NULL).
  * At shutdown: flow_end_all(ft, NULL, NULL), then tcpr_free, flow_table_free.
  * Records ended inside lookup/update go to the table's callback
@@ -380,6 +380,12 @@ struct flow_batch_item {
 };
 typedef void (*flow_batch_fn)(void *ctx, struct flow_batch_item *item);
 void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsigned n, flow_batch_fn each, void *ctx);
+
+/* flow_key_from_pkt + flow_lookup_or_create in one, without building the
+ * key in memory (faster: the fields go from the packet to the hash in
+ * registers). NULL when the packet has no key (or the table has size 0). */
+struct flow *flow_lookup_or_create_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, uint64_t now_ns,
+				       int *is_originator, int *created);
 
 /* Find only; NULL when absent. Does not end expired flows. */
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key, int *is_originator);

@@ -63,9 +63,19 @@
  * half.offset == bytes delivered + gap bytes.
  *
  * No allocation after tcpr_init(): chunks and segment descriptors come from
- * preallocated pools. Single-threaded, owned by the capture stage. The
- * callbacks must not call tcpr functions for the same flow; they may call
- * flow_ignore(), which stops delivery at once. */
+ * preallocated pools. Single-threaded: one stage owns it (and the flow
+ * table). The callbacks must not call tcpr functions for the same flow;
+ * they may call flow_ignore(), which stops delivery at once.
+ *
+ * Where to run it: where the bytes are consumed. `data` is valid during the
+ * callback only (a held chunk is reused right after it), so a consumer
+ * that runs later, like the Python dispatch stage behind the ring, must
+ * either get the callbacks itself (call tcpr_packet from the dispatch
+ * stage, per packet slot, while the slot's frame is still held: in-order
+ * bytes then point into the frame, which the slot keeps valid for the
+ * whole dispatch) or copy. With the flow table attached
+ * (flow_table_attach_tcpr), flow ends flush through these callbacks too,
+ * so the table then belongs to the same stage. */
 #ifndef PKTD_TCPREASM_H
 #define PKTD_TCPREASM_H
 

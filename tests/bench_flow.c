@@ -15,7 +15,7 @@
  * ring slots (hot in cache), then tracked. The figure is the CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, best of 5) of synthesis + tracking minus that
  * of synthesis alone: what flow tracking adds per packet, once per packet
- * (flow_key_from_pkt, flow_lookup_or_create, flow_update) and once with
+ * (flow_lookup_or_create_pkt, flow_update) and once with
  * flow_track_batch over batches of 256 (the sweep runs every 256 packets in
  * both). */
 #include <stdint.h>
@@ -127,11 +127,8 @@ static double run(const struct desc *trace, uint32_t npk, uint32_t nflows, int m
 			*sink += p->data[12] + p->sport;
 			continue;
 		}
-		struct flow_key k;
-		if (!flow_key_from_pkt(p, 0, &k))
-			continue;
 		int orig, created;
-		struct flow *f = flow_lookup_or_create(&ft, &k, t, &orig, &created);
+		struct flow *f = flow_lookup_or_create_pkt(&ft, p, 0, t, &orig, &created);
 		if (f)
 			*sink += flow_update(&ft, f, p, orig, t);
 		if ((i & 255) == 255)
