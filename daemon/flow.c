@@ -737,6 +737,8 @@ lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t 
 {
 	const struct flow_prepared *c = pk;
 	uint32_t empty = 0;
+	if (now_ns > ft->latest_ns)
+		ft->latest_ns = now_ns;
 	struct flow *f = index_find(ft, c, &empty);
 	*created = 0;
 	if (f) {
@@ -1018,6 +1020,8 @@ unsigned flow_expire(struct flow_table *ft, uint64_t now_ns, unsigned max, flow_
 	}
 	unsigned ended = 0;
 	uint64_t budget = 4ull * max;
+	if (now_ns > ft->latest_ns)
+		ft->latest_ns = now_ns;
 	uint64_t now_tick = now_ns >> FLOW_WHEEL_SHIFT;
 	while (ft->wheel_started && ended < max && budget > 0 && ft->cursor <= now_tick) {
 		uint64_t t = wheel_next(ft, ft->cursor, now_tick + 1);
@@ -1060,9 +1064,12 @@ void flow_end_all(struct flow_table *ft, flow_end_fn cb, void *ctx)
 		cb = ft->on_end;
 		ctx = ft->on_end_ctx;
 	}
-	for (uint32_t i = 0; i < ft->nflows && ft->k.in_use; i++)
-		if (ft->flows[i].in_use)
-			flow_finish(ft, &ft->flows[i], FLOW_END_SHUTDOWN, cb, ctx);
+	for (uint32_t i = 0; i < ft->nflows && ft->k.in_use; i++) {
+		struct flow *f = &ft->flows[i];
+		if (f->in_use)
+			flow_finish(ft, f, flow_is_expired(ft, f, ft->latest_ns) ? timeout_reason(f) : FLOW_END_SHUTDOWN,
+				    cb, ctx);
+	}
 }
 
 /* ---- accessors and records ----------------------------------------------- */

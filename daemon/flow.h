@@ -302,6 +302,7 @@ struct flow_table {
 	void *on_end_ctx;
 	struct tcpr *tcpr; /* attached reassembly, or NULL */
 	uint64_t next_id;
+	uint64_t latest_ns; /* latest time passed in (flow_end_all's "now") */
 	struct flow_counters k;
 };
 
@@ -403,7 +404,9 @@ unsigned flow_update(struct flow_table *ft, struct flow *f, const struct pkt *p,
  * number of records ended. */
 unsigned flow_expire(struct flow_table *ft, uint64_t now_ns, unsigned max, flow_end_fn cb, void *ctx);
 
-/* End every flow (reason shutdown), in slot order. */
+/* End every flow, in slot order: reason shutdown, or the timeout's reason
+ * for a flow already past its deadline at the latest time the table was
+ * given (as if the sweep had run). */
 void flow_end_all(struct flow_table *ft, flow_end_fn cb, void *ctx);
 
 /* Stop stream delivery for one or both directions (FLOW_IGNORE_*); held

@@ -857,6 +857,123 @@ static void test_init_errors(void **state)
 	flow_table_free(&ft);
 }
 
+/* Which records come out does not depend on how often the sweep runs:
+ * a replay swept before every packet, never swept, and swept in small
+ * bounded steps gives the same records (in another order). */
+struct recset {
+	unsigned n;
+	char lines[2048][640];
+};
+
+static void rec_collect(void *ctx, struct flow *f, enum flow_end_reason reason)
+{
+	(void)reason;
+	struct recset *r = ctx;
+	assert_true(r->n < 2048);
+	flow_record_json(f, r->lines[r->n++], sizeof(r->lines[0]));
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void replay(struct recset *out, int sweep_every, unsigned sweep_max)
+{
+	struct flow_table ft;
+	struct flow_config cfg = {.table_size = 1024, .on_end = rec_collect, .on_end_ctx = out, .hash_key = test_key};
+	flow_timeouts_default(&cfg.timeouts);
+	char err[256];
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(flow_table_init(&ft, &cfg, err, sizeof(err)), 0);
+	uint64_t x = 12345, now = T0;
+	struct tpkt t;
+	for (unsigned i = 0; i < 2000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned r = (unsigned)(x >> 33);
+		now += (uint64_t)(r % 400) * SEC / 100; /* 0 .. 4 s */
+		unsigned fl = r % 23;
+		bool rev = (r >> 5) & 1;
+		uint32_t c = IP(10, 3, 0, fl), srv = SERVER;
+		struct pkt *p;
+		if (fl < 8) {
+			static const uint16_t tcpflags[] = {SYN, SYN | ACK, ACK, ACK | PSH, ACK | PSH, FIN | ACK, RST, ACK};
+			uint16_t fls = tcpflags[(r >> 8) % 8];
+			p = rev ? mk4(&t, srv, c, TCP, 80, 3000, fls, (r >> 12) % 3 * 100)
+				: mk4(&t, c, srv, TCP, 3000, 80, fls, (r >> 12) % 3 * 100);
+		} else if (fl < 18) {
+			p = rev ? mk4(&t, srv, c, UDP, 53, 4000, 0, 40) : mk4(&t, c, srv, UDP, 4000, 53, 0, 40);
+		} else {
+			p = rev ? mk4(&t, srv, c, ICMP, 0, 0, 0, 56) : mk4(&t, c, srv, ICMP, 8, 0, 0, 56);
+		}
+		if (i % 5 == 0) /* one busy flow, long enough for active timeouts */
+			p = mk4(&t, IP(10, 3, 1, 1), srv, UDP, 5000, 5001, 0, 100);
+		if (sweep_every && i % (unsigned)sweep_every == 0)
+			flow_expire(&ft, now, sweep_max, NULL, NULL);
+		int orig, created;
+		struct flow *f = flow_lookup_or_create_pkt(&ft, p, 0, now, &orig, &created);
+		assert_non_null(f);
+		flow_update(&ft, f, p, orig, now);
+	}
+	flow_end_all(&ft, NULL, NULL);
+	flow_table_free(&ft);
+	qsort(out->lines, out->n, sizeof(out->lines[0]), cmp_lines);
+}
+
+static void test_records_independent_of_sweep(void **state)
+{
+	(void)state;
+	static struct recset a, b, c;
+	replay(&a, 1, 1000);
+	replay(&b, 0, 0);
+	replay(&c, 37, 3);
+	assert_true(a.n > 100);
+	assert_int_equal(b.n, a.n);
+	assert_int_equal(c.n, a.n);
+	unsigned reasons[FLOW_END_COUNT] = {0};
+	for (unsigned i = 0; i < a.n; i++) {
+		assert_string_equal(b.lines[i], a.lines[i]);
+		assert_string_equal(c.lines[i], a.lines[i]);
+		for (unsigned r = 0; r < FLOW_END_COUNT; r++) {
+			char want[64];
+			snprintf(want, sizeof(want), "\"end_reason\":\"%s\"", flow_end_reason_name(r));
+			if (strstr(a.lines[i], want))
+				reasons[r]++;
+		}
+	}
+	print_message("sweep independence: %u records (fin %u, rst %u, idle %u, active %u, shutdown %u)\n", a.n,
+		      reasons[FLOW_END_FIN], reasons[FLOW_END_RST], reasons[FLOW_END_IDLE_TIMEOUT],
+		      reasons[FLOW_END_ACTIVE_TIMEOUT], reasons[FLOW_END_SHUTDOWN]);
+	assert_true(reasons[FLOW_END_IDLE_TIMEOUT] > 0);
+	assert_true(reasons[FLOW_END_RST] > 0);
+	assert_true(reasons[FLOW_END_ACTIVE_TIMEOUT] > 0);
+}
+
+/* flow_lookup_or_create_pkt finds what the key path finds, and nothing for
+ * a packet without a key. */
+static void test_lookup_pkt_variant(void **state)
+{
+	(void)state;
+	struct ended e;
+	struct flow_table *ft = table(64, &e);
+	struct tpkt t;
+	struct seen a = feed(ft, mk6(&t, 1, 2, UDP, 5353, 53, 0, 10), T0);
+	int orig, created;
+	struct flow *f = flow_lookup_or_create_pkt(ft, mk6(&t, 2, 1, UDP, 53, 5353, 0, 10), 0, T0 + 1, &orig, &created);
+	assert_ptr_equal(f, a.f);
+	assert_false(orig);
+	assert_false(created);
+	f = flow_lookup_or_create_pkt(ft, mk6(&t, 2, 1, UDP, 53, 5353, 0, 10), 5, T0 + 1, &orig, &created);
+	assert_ptr_not_equal(f, a.f); /* another tunnel context */
+	assert_true(created);
+	struct pkt *p = mk4(&t, CLIENT, SERVER, UDP, 1, 2, 0, 1);
+	p->layers = 0;
+	created = 7;
+	assert_null(flow_lookup_or_create_pkt(ft, p, 0, T0, &orig, &created));
+	assert_int_equal(created, 0);
+	flow_table_free(ft);
+}
+
 /* Indicative cost of key + lookup + update per packet, per packet and
  * batched, with the packet hot in cache as after decoding (the figure to
  * quote is tests/bench_flow.c's, at -O2 on an idle machine). */
@@ -997,6 +1114,8 @@ int main(void)
 		cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_batch_matches_per_packet),
+		cmocka_unit_test(test_records_independent_of_sweep),
+		cmocka_unit_test(test_lookup_pkt_variant),
 		cmocka_unit_test(test_microbench),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
