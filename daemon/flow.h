@@ -3,8 +3,9 @@
  * records.
  *
  * Memory. flow_table_init() allocates everything once: --flow-table-size
- * flow slots (struct flow, 384 bytes, cache-line aligned; count rounded up to a power of two) and an
- * open-addressing index of twice as many 8-byte buckets (linear probing,
+ * flow slots (struct flow: 384 bytes, cache-line aligned; the count rounded
+ * up to a power of two) and an open-addressing index of twice as many
+ * 8-byte buckets (linear probing,
  * deletion by backward shift, so no tombstones). Both are pre-faulted and
  * asked for transparent huge pages (a lookup is a random access: fewer TLB
  * misses). Nothing is allocated per flow or per packet afterwards; a full
@@ -58,7 +59,8 @@
  *   does. A record therefore never spans more than active_timeout.
  *   Expiry is checked on lookup (a flow past its deadline ends before the
  *   packet is counted, so which records come out does not depend on how
- *   often the sweep runs) and by flow_expire(), a bounded sweep the caller
+ *   often the sweep runs, as long as the table does not fill; see
+ *   test_records_independent_of_sweep) and by flow_expire(), a bounded sweep the caller
  *   runs on its tick. The sweep walks a timer wheel (FLOW_WHEEL_SLOTS slots
  *   of 2^FLOW_WHEEL_SHIFT ns, about 0.27 s): a flow sits in the slot of its
  *   deadline as computed when it was filed; a packet only moves the
@@ -80,8 +82,9 @@
  * a flow first flushes its streams (held data delivered, holes reported as
  * gaps) and the sweep also expires stalled holes.
  *
- * Per packet, in the capture stage (single-threaded: the table is owned by
- * the stage that calls it):
+ * Per packet, in the stage that owns the table (single-threaded; the
+ * capture stage, or the dispatch stage when reassembly feeds Python: see
+ * tcpreasm.h, "Where to run it"):
  *
  *	int orig, created;
  *	struct flow *f = flow_lookup_or_create_pkt(ft, p, tunnel_ctx, p->ts_ns, &orig, &created);
@@ -89,7 +92,7 @@
  *		unsigned r = flow_update(ft, f, p, orig, p->ts_ns);
  *		orig = r & FLOW_ORIGINATOR;
  *		if (created || (r & FLOW_RESTARTED))  ... on_flow_start
- *		if (p->proto == 6 && !flow_ignored(f, orig))
+ *		if (p->proto == 6)      (also when ignored: held bytes are dropped)
  *			tcpr_packet(tr, f, p, orig, p->ts_ns);  -> deliver / gap callbacks
  *	}
  * (the same as flow_key_from_pkt + flow_lookup_or_create, without the key
