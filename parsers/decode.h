@@ -102,7 +102,7 @@ enum decode_result decode_fail(struct pkt *p, struct decode_counters *k, enum de
 static inline struct pkt_hdr *decode_push_hdr(struct pkt *p, enum pkt_hdr_type type, uint32_t off,
 					      uint32_t len)
 {
-	if (p->nhdrs >= PKT_MAX_HDRS)
+	if (__builtin_expect(p->nhdrs >= PKT_MAX_HDRS, 0))
 		return NULL;
 	struct pkt_hdr *h = &p->hdrs[p->nhdrs++];
 	h->type = (uint8_t)type;
