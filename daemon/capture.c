@@ -82,12 +82,33 @@ static bool publish_reassembled(struct capture *c)
 	return true;
 }
 
+/* Close the inputs whose in-place records the ring no longer holds (all
+ * with `force`, at the end). */
+static void reap_retired(struct capture *c, bool force)
+{
+	uint64_t tail = atomic_load_explicit(&c->ring->tail, memory_order_acquire);
+	unsigned w = 0;
+	for (unsigned i = 0; i < c->nretired; i++) {
+		if (force || c->retired[i].after <= tail)
+			source_close(c->retired[i].src);
+		else
+			c->retired[w++] = c->retired[i];
+	}
+	c->nretired = w;
+}
+
 static void close_current(struct capture *c)
 {
 	if (!c->src)
 		return;
 	c->input_bytes_done += source_bytes_read(c->src);
-	source_close(c->src);
+	if (c->src_in_place) {
+		/* Slots still point into this input: close it once the ring
+		 * has released them. */
+		c->retired[c->nretired++] = (struct capture_retired){ c->src, ring_published(c->ring) };
+	} else {
+		source_close(c->src);
+	}
 	c->src = NULL;
 	c->inputs_done++;
 }
@@ -109,6 +130,12 @@ static bool open_next(struct capture *c)
 		}
 		const char *name = c->inputs[c->next_input++];
 		c->src = source_open(name, c->snaplen, err, sizeof(err));
+		/* Read in place when the input allows it and there is room to
+		 * keep it open until the ring lets go of it. */
+		if (c->nretired)
+			reap_retired(c, false);
+		c->src_in_place = c->src && source_exports(c->src) && c->nretired < CAPTURE_RETIRED_MAX &&
+				  !pace_on(&c->pace);
 		c->current_name = name;
 		if (!c->src) {
 			fprintf(stderr, "pktd: %s\n", err);
@@ -147,13 +174,19 @@ static void take_record(struct capture *c, const struct source_record *rec)
 		dump_write(c->dump, rec->linktype, rec->ts_ns, rec->caplen, rec->wirelen, rec->data);
 }
 
-/* Copy the record taken last into the slot, decode it, file fragments,
- * run the plugins' filters: the slot is ready to publish. */
+/* Copy the record taken last into the slot (or, read in place from a
+ * mapped input, point at it), decode it, file fragments, run the plugins'
+ * filters: the slot is ready to publish. */
 static void fill_slot(struct capture *c, struct ring_slot *slot, const struct source_record *rec)
 {
-	memcpy(slot->frame->data, rec->data, rec->caplen);
 	struct pkt *p = &slot->pkt;
-	p->data = slot->frame->data;
+	if (c->src_in_place) {
+		p->data = rec->data;
+		slot->exports = source_exports(c->src);
+	} else {
+		memcpy(slot->frame->data, rec->data, rec->caplen);
+		p->data = slot->frame->data;
+	}
 	p->ts_ns = rec->ts_ns;
 	p->frame_no = c->frame_no;
 	p->caplen = rec->caplen;
@@ -214,8 +247,10 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			return CAPTURE_DONE;
 		/* Room for the largest record before reading it: a record is
 		 * only ever read when it can be queued (--overflow=block, the
-		 * file default); with drop, it is read and dropped. */
-		struct ring_slot *slot = ring_reserve(c->ring, c->snaplen);
+		 * file default); with drop, it is read and dropped. An input
+		 * read in place needs no arena bytes. */
+		bool in_place = c->src_in_place;
+		struct ring_slot *slot = ring_reserve(c->ring, in_place ? 0 : c->snaplen);
 		if (!slot && c->overflow != OVERFLOW_DROP)
 			return CAPTURE_FULL;
 		enum source_status st = source_next(c->src, &rec, err, sizeof(err));
@@ -242,7 +277,7 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			n--;
 			continue;
 		}
-		publish(c, slot, rec.caplen);
+		publish(c, slot, in_place ? 0 : rec.caplen);
 	}
 	return CAPTURE_MORE;
 }
@@ -344,6 +379,7 @@ void capture_close(struct capture *c)
 {
 	capture_refresh_kstats(c); /* live capture ended by an error: last counters */
 	close_current(c);
+	reap_retired(c, true); /* the loop has drained and released the ring */
 	reasm_free(&c->reasm); /* counters stay for the statistics */
 	free(c->stash);
 	c->stash = NULL;

@@ -29,11 +29,22 @@ enum capture_status {
 	CAPTURE_WAIT, /* paced replay: the next packet is due at wait_until_ns */
 };
 
+#define CAPTURE_RETIRED_MAX 16
+
+/* An input read in place, closed once the ring released its slots. */
+struct capture_retired {
+	struct source *src;
+	uint64_t after; /* ring index one past its last slot */
+};
+
 struct capture {
 	const char *const *inputs;
 	unsigned ninputs, next_input;
 	const char *current_name;
 	struct source *src;
+	bool src_in_place; /* records of src are used where they lie (mapped input) */
+	struct capture_retired retired[CAPTURE_RETIRED_MAX];
+	unsigned nretired;
 	uint32_t snaplen;
 	struct ring *ring;
 	struct plugin_host *host;

@@ -35,6 +35,7 @@ struct config {
 	uint32_t frag_datagrams; /* datagrams reassembled at once */
 	double frag_timeout;     /* packet-time seconds */
 	bool quiet;
+	bool no_mmap; /* --no-mmap: classic pcap through libpcap (copied into the arena) */
 
 	/* Live capture (-i) and daemon operation. */
 	const char *interface;    /* -i; NULL = file replay */

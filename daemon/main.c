@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "ops.h"
 #include "pktd.h"
+#include "source.h"
 #include "pyhost.h"
 #include "pymod.h"
 
@@ -21,6 +22,8 @@ int main(int argc, char **argv)
 	int rc = config_parse_args(&d.cfg, argc, argv);
 	if (rc != 0)
 		return rc > 0 ? 0 : EXIT_SETUP_ERROR;
+	if (d.cfg.no_mmap)
+		source_set_mmap(false);
 	signal(SIGPIPE, SIG_IGN);
 	if (d.cfg.list_interfaces)
 		return ops_list_interfaces();
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
 	gcsched_free(&d.gc);
 	plugins_free(&d.host);
 	pyhost_stop();
+	source_release_retained();
 	ring_free(&d.ring);
 	output_close(&d.out);
 	if (d.capture.input_errors)

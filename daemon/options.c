@@ -83,6 +83,8 @@ static const struct opt options[] = {
 	{ "config", 0, OPT_CONFIG, OFF(config_file), 0, 0, 0, 0, "FILE",
 	  "read 'option = value' lines first; command-line flags override them" },
 	{ "quiet", 'q', OPT_FLAG, OFF(quiet), 0, 0, 0, 0, NULL, "no summary or progress line on stderr" },
+	{ "no-mmap", 0, OPT_FLAG, OFF(no_mmap), 0, 0, 0, 0, NULL,
+	  "read pcap files through libpcap and the ring arena instead of in place from a mapping" },
 	{ "help", 'h', OPT_HELP, 0, 0, 0, 0, 0, NULL, "this help" },
 	{ "version", 'V', OPT_VERSION, 0, 0, 0, 0, 0, NULL, "print the version" },
 };

@@ -97,7 +97,7 @@ typedef struct {
 	const uint8_t *buf;
 	Py_ssize_t len;
 	uint64_t epoch;
-	struct ring_frame *frame;
+	_Atomic uint32_t *exports; /* counts buffer exports of buf; NULL: none */
 } ViewObject;
 
 static PyTypeObject View_Type;
@@ -109,7 +109,7 @@ static ViewObject *view_alloc(void)
 		v->buf = NULL;
 		v->len = 0;
 		v->epoch = 0;
-		v->frame = NULL;
+		v->exports = NULL;
 	}
 	return v;
 }
@@ -173,7 +173,7 @@ static PyObject *view_subscript(ViewObject *v, PyObject *key)
 	s->buf = v->buf + start;
 	s->len = n;
 	s->epoch = v->epoch;
-	s->frame = v->frame;
+	s->exports = v->exports;
 	return (PyObject *)s;
 }
 
@@ -186,18 +186,18 @@ static int view_getbuffer(ViewObject *v, Py_buffer *view, int flags)
 	}
 	if (PyBuffer_FillInfo(view, (PyObject *)v, (void *)v->buf, v->len, 1, flags) < 0)
 		return -1;
-	view->internal = v->frame;
-	if (v->frame)
-		atomic_fetch_add_explicit(&v->frame->exports, 1, memory_order_acq_rel);
+	view->internal = (void *)v->exports;
+	if (v->exports)
+		atomic_fetch_add_explicit(v->exports, 1, memory_order_acq_rel);
 	return 0;
 }
 
 static void view_releasebuffer(ViewObject *v, Py_buffer *view)
 {
 	(void)v;
-	struct ring_frame *f = view->internal;
-	if (f)
-		atomic_fetch_sub_explicit(&f->exports, 1, memory_order_acq_rel);
+	_Atomic uint32_t *exports = view->internal;
+	if (exports)
+		atomic_fetch_sub_explicit(exports, 1, memory_order_acq_rel);
 }
 
 static PyObject *view_tobytes(ViewObject *v, PyObject *unused)
@@ -324,12 +324,12 @@ void pymod_packet_bind(PyObject *obj, struct ring_slot *slot)
 	v->buf = p->data + p->payload_off;
 	v->len = p->payload_len;
 	v->epoch = g_epoch;
-	v->frame = slot->frame;
+	v->exports = slot->exports;
 	v = pk->raw;
 	v->buf = p->data;
 	v->len = p->caplen;
 	v->epoch = g_epoch;
-	v->frame = slot->frame;
+	v->exports = slot->exports;
 }
 
 void pymod_epoch_end(void)

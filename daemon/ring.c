@@ -152,6 +152,7 @@ struct ring_slot *ring_reserve(struct ring *r, uint32_t max_len)
 	atomic_store_explicit(&f->exports, 0, memory_order_relaxed);
 	f->len = max_len;
 	s->frame = f;
+	s->exports = &f->exports;
 	s->arena_start = pos;
 	s->plugin_mask = 0;
 	return s;

@@ -33,6 +33,10 @@ struct ring_frame {
 struct ring_slot {
 	struct pkt pkt;
 	struct ring_frame *frame;
+	/* Where buffer exports of this packet's bytes are counted: the frame's
+	 * header, or the input's own counter when the bytes are read in place
+	 * (a mapped file; the input then outlives the exports). */
+	_Atomic uint32_t *exports;
 	uint64_t arena_start; /* virtual arena position of the frame header */
 	uint64_t arena_end;   /* virtual arena position after this frame */
 	uint64_t plugin_mask; /* bit i: plugin i's FILTER matched */

@@ -307,6 +307,11 @@ const char *source_format(const struct source *s)
 	return s->kind == SOURCE_KIND_PCAPNG ? "pcapng" : "pcap";
 }
 
+_Atomic uint32_t *source_exports(struct source *s)
+{
+	return s->kind == SOURCE_KIND_PCAP_MMAP ? mmap_reader_exports(s->r.mmap) : NULL;
+}
+
 const char *source_reader_name(const struct source *s)
 {
 	return s->kind == SOURCE_KIND_PCAP_MMAP ? "mmap" : s->kind == SOURCE_KIND_PCAP ? "libpcap" : "pcapng";

@@ -8,6 +8,7 @@
 #ifndef PKTD_SOURCE_H
 #define PKTD_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,16 @@ enum source_status source_next(struct source *s, struct source_record *rec, char
 const char *source_format(const struct source *s);
 /* Which reader: "mmap" (classic pcap read in place), "libpcap", "pcapng". */
 const char *source_reader_name(const struct source *s);
+
+/* Non-NULL when records are read in place: their data stays valid until
+ * source_close(), and buffer exports of it are counted here (the input is
+ * then kept mapped while any is alive). NULL: data is valid until the
+ * next source_next() only. */
+_Atomic uint32_t *source_exports(struct source *s);
+
+/* Unmap inputs closed while plugins still held views of them, now that
+ * those are gone (call after the interpreter is finalized). */
+void source_release_retained(void);
 
 /* Classic pcap regular files are mapped and read in place unless this is
  * turned off (then libpcap reads them; both give identical records). */

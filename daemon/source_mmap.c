@@ -7,6 +7,7 @@
  * field masked off) and reports damage with the record's byte offset; a
  * test compares the two paths record by record. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ static uint32_t max_record(uint32_t linktype)
 enum lengths { LENGTHS_NOT_SWAPPED, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
 
 struct mmap_reader {
+	_Atomic uint32_t exports; /* Python buffer exports of records' bytes */
+	struct mmap_reader *next_retained;
 	const uint8_t *map;
 	size_t size;
 	uint64_t off;
@@ -169,10 +172,43 @@ uint64_t mmap_reader_offset(const struct mmap_reader *r)
 	return r->off;
 }
 
+_Atomic uint32_t *mmap_reader_exports(struct mmap_reader *r)
+{
+	return &r->exports;
+}
+
+/* Closed readers whose bytes a plugin still holds (a memoryview kept past
+ * its callback): their mapping stays until those exports are gone. */
+static struct mmap_reader *retained;
+
+static void unmap_free(struct mmap_reader *r)
+{
+	munmap((void *)r->map, r->size);
+	free(r);
+}
+
 void mmap_reader_close(struct mmap_reader *r)
 {
 	if (!r)
 		return;
-	munmap((void *)r->map, r->size);
-	free(r);
+	if (atomic_load(&r->exports) > 0) {
+		r->next_retained = retained;
+		retained = r;
+		return;
+	}
+	unmap_free(r);
+}
+
+void source_release_retained(void)
+{
+	struct mmap_reader **pp = &retained;
+	while (*pp) {
+		struct mmap_reader *r = *pp;
+		if (atomic_load(&r->exports) == 0) {
+			*pp = r->next_retained;
+			unmap_free(r);
+		} else {
+			pp = &r->next_retained;
+		}
+	}
 }

@@ -49,5 +49,6 @@ struct mmap_reader *mmap_reader_open(int fd, const char *name, uint32_t snaplen,
 enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record *rec, char *err, size_t errlen);
 uint64_t mmap_reader_offset(const struct mmap_reader *r);
 void mmap_reader_close(struct mmap_reader *r);
+_Atomic uint32_t *mmap_reader_exports(struct mmap_reader *r);
 
 #endif
