@@ -211,6 +211,8 @@ static void fill_slot(struct capture *c, struct ring_slot *slot, const struct so
 
 static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
 {
+	if (c->ring->stamp)
+		slot->enqueue_ns = ring_clock();
 	ring_publish(c->ring, slot, len);
 	c->queued++;
 }

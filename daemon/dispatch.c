@@ -93,6 +93,7 @@ uint32_t dispatch_run(struct dispatcher *d, uint32_t max)
 		}
 		for (uint32_t j = 0; j < n; j++)
 			d->filtered_out += ring_at(r, first + j)->plugin_mask == 0;
+		ring_note_latency(r, first, n);
 		d->next = first + n;
 		d->packets += n;
 		d->rounds++;

@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 		return EXIT_SETUP_ERROR;
 	}
 	dispatch_init(&d.dispatch, &d.ring, &d.host);
+	d.ring.stamp = d.host.n > 0; /* dispatch latency, when there is a plugin to wait for */
 	if (ops_attach(&d) < 0)
 		return EXIT_SETUP_ERROR;
 

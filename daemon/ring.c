@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define FRAME_ALIGN 16u
 
@@ -40,6 +41,10 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 	}
 	r->arena = a;
 	atomic_flag_clear(&r->pin_lock);
+	r->tick0 = ring_clock();
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r->ns0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	return 0;
 }
 
@@ -168,6 +173,31 @@ void ring_publish(struct ring *r, struct ring_slot *s, uint32_t len)
 	uint64_t used = head - atomic_load_explicit(&r->tail, memory_order_relaxed);
 	if (used > r->high_water)
 		r->high_water = used;
+}
+
+void ring_note_latency(struct ring *r, uint64_t first, uint32_t n)
+{
+	if (!r->stamp)
+		return;
+	uint64_t now = ring_clock();
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t t = r->slots[(first + i) & r->mask].enqueue_ns;
+		hist_record(&r->latency, now > t ? now - t : 0);
+	}
+}
+
+double ring_ns_per_tick(const struct ring *r)
+{
+#if defined(__x86_64__)
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	uint64_t ticks = ring_clock() - r->tick0;
+	return ticks && ns > r->ns0 ? (double)(ns - r->ns0) / (double)ticks : 1.0;
+#else
+	(void)r;
+	return 1.0;
+#endif
 }
 
 uint64_t ring_release_to(struct ring *r, uint64_t upto)

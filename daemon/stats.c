@@ -8,6 +8,8 @@
 #include "pktd.h"
 #include "pymod.h"
 
+static void json_latency(const struct pktd *d, FILE *f);
+
 static const char *overflow_name(enum overflow_policy p)
 {
 	return p == OVERFLOW_DROP ? "drop" : "block";
@@ -182,6 +184,7 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		"\"frames_pinned\": %llu},\n",
 		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
 		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
+	json_latency(d, f);
 	fprintf(f, "  \"plugins\": {");
 	for (unsigned i = 0; i < d->host.n; i++) {
 		const struct plugin *p = &d->host.plugins[i];
@@ -223,6 +226,20 @@ void stats_json_write(const struct pktd *d, FILE *f)
 	fprintf(f, "  \"output\": {\"records\": %llu, \"bytes\": %llu, \"errors\": %llu}\n}\n",
 		(unsigned long long)d->out.records, (unsigned long long)d->out.bytes,
 		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));
+}
+
+/* Ring entry to the end of the dispatch round that delivered the packet
+ * (every plugin returned), over every dispatched packet. */
+static void json_latency(const struct pktd *d, FILE *f)
+{
+	const struct hist *h = &d->ring.latency;
+	double k = ring_ns_per_tick(&d->ring) / 1e3; /* ticks -> us */
+	fprintf(f,
+		"  \"dispatch_latency\": {\"count\": %llu, \"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
+		"\"max_us\": %.3f, \"mean_us\": %.3f},\n",
+		(unsigned long long)h->count, (double)hist_percentile(h, 0.5) * k, (double)hist_percentile(h, 0.99) * k,
+		(double)hist_percentile(h, 0.999) * k, (double)h->max_ns * k,
+		h->count ? (double)h->sum_ns / (double)h->count * k : 0.0);
 }
 
 int stats_write_json(const struct pktd *d, const char *path)
