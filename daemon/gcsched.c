@@ -195,7 +195,9 @@ void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 		return;
 	g->last_young_ns = now;
 	long n = young_count(g);
-	if (n <= 0 || (!idle && n < (long)g->young_min))
+	/* Idle or not, a collection for a handful of objects costs more in
+	 * fixed overhead than it frees. */
+	if (n < (long)g->young_min)
 		return;
 	int gen = 0;
 	if (++g->youngs_since_middle >= 10) {
