@@ -89,6 +89,8 @@ def main():
     ap.add_argument('--packets', type=int, default=2000000)
     ap.add_argument('--dns-packets', type=int, default=1000000)
     ap.add_argument('--scapy-packets', type=int, default=50000)
+    ap.add_argument('--gc-packets', type=int, default=600000)
+    ap.add_argument('--gc-pps', type=int, default=200000)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--only', default='')
     a = ap.parse_args()
@@ -97,6 +99,9 @@ def main():
     mix = gen('realistic', a.packets, 'realistic')
     small = gen('realistic', a.scapy_packets, 'realistic')
     dns = gen('dns', a.dns_packets, 'dns')
+    # GC pauses: a flow table growing past 500k entries, replayed at a fixed
+    # rate (as live traffic comes), so latency is GC and dispatch, not queueing.
+    gcin = gen('realistic', a.gc_packets, 'realistic')
     plug = lambda name: os.path.join(REPO, name)  # noqa: E731
 
     configs = [
@@ -108,6 +113,11 @@ def main():
         Config('tshark-fields', ['tshark', '-n', '-r', mix, '-T', 'fields', '-e', 'tcp.dstport', '-e', 'udp.dstport'],
                a.packets, 'count', peer=True),
         Config('tcpdump-n', ['tcpdump', '-n', '-r', mix], a.packets, 'count', peer=True),
+        Config('pktd-gc-default', [PKTD, '-q', '-r', gcin, '-p', plug('bench/plugins/flowtable.py'), '--gc=default',
+                                   '--pps', str(a.gc_pps), '--batch', '16'], a.gc_packets, 'gc', stats=True),
+        Config('pktd-gc-scheduled', [PKTD, '-q', '-r', gcin, '-p', plug('bench/plugins/flowtable.py'),
+                                     '--gc=scheduled', '--pps', str(a.gc_pps), '--batch', '16'], a.gc_packets, 'gc',
+               stats=True),
         Config('pktd-dns', [PKTD, '-q', '-r', dns, '-p', plug('plugins/dns.py'), '-o', '/dev/null'], a.dns_packets,
                'dns', stats=True, unit='messages'),
         Config('dpkt-dns', [PY, plug('bench/peers/dpkt_dns.py'), dns], a.dns_packets, 'dns', peer=True,
@@ -125,17 +135,19 @@ def main():
     rows = [c.summary() for c in configs]
     peers = {r['group']: [p for p in rows if p['peer'] and p['group'] == r['group']] for r in rows}
     print()
-    print('| configuration | items | rate median | min-max | ns/item | vs peers | GC pauses (max) | py blocks growth |')
-    print('|---|---|---|---|---|---|---|---|')
+    print('| configuration | items | rate median | min-max | ns/item | vs peers | GC pauses (max) | latency p50/p99/p99.9/max us | py blocks growth |')
+    print('|---|---|---|---|---|---|---|---|---|')
     for r in rows:
         ratios = ''
         if not r['peer']:
             ratios = ', '.join('%.1fx %s' % (r['rate_median'] / p['rate_median'], p['name'])
                                for p in peers[r['group']])
         gc = '%d (%.0f us)' % (r['gc_pauses'], r['gc_max_us']) if 'gc_pauses' in r else ''
-        print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s |' % (
+        lat = r.get('latency') or {}
+        lat_s = '/'.join('%.0f' % (lat.get(k) or 0) for k in ('p50_us', 'p99_us', 'p999_us', 'max_us')) if lat else ''
+        print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s | %s |' % (
             r['name'], r['items'], r['unit'], fmt_rate(r['rate_median']), fmt_rate(r['rate_min']),
-            fmt_rate(r['rate_max']), r['ns_per_item'], ratios, gc, r.get('py_blocks_growth', '')))
+            fmt_rate(r['rate_max']), r['ns_per_item'], ratios, gc, lat_s, r.get('py_blocks_growth', '')))
     with open(os.path.join(OUT, 'results.json'), 'w') as f:
         json.dump({'time': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'runs': a.runs, 'rows': rows}, f,
                   indent=1)
