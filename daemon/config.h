@@ -34,6 +34,12 @@ struct config {
 	uint64_t frag_memory;    /* reassembly pool bytes; 0 = off */
 	uint32_t frag_datagrams; /* datagrams reassembled at once */
 	double frag_timeout;     /* packet-time seconds */
+	const char *flows;        /* --flows: one JSON line per ended flow */
+	uint32_t flow_table_size; /* flows held at once */
+	uint64_t flow_memory;     /* TCP reassembly pool bytes */
+	double flow_tcp_timeout;  /* idle seconds of an established TCP flow */
+	double flow_udp_timeout;  /* idle seconds of a UDP flow */
+	double flow_active_timeout; /* a record is split after this long; 0 = never */
 	bool quiet;
 	bool no_mmap; /* --no-mmap: classic pcap through libpcap (copied into the arena) */
 

@@ -2,6 +2,7 @@
 #include "dispatch.h"
 
 #include "clock.h"
+#include "flowstage.h"
 #include "pymod.h"
 
 void dispatch_init(struct dispatcher *d, struct ring *ring, struct plugin_host *host)
@@ -10,6 +11,7 @@ void dispatch_init(struct dispatcher *d, struct ring *ring, struct plugin_host *
 	d->host = host;
 	d->next = atomic_load(&ring->tail);
 	d->packets = d->rounds = d->filtered_out = 0;
+	d->fs = NULL;
 }
 
 static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
@@ -18,8 +20,14 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		struct ring_slot *s = ring_at(r, first + i);
-		if (s->plugin_mask & bit)
-			pymod_packet_bind(pymod_batch_item(p->batch, k++), s);
+		if (!(s->plugin_mask & bit))
+			continue;
+		if (p->packet_filter && !plugin_packet_match(h, p, &s->pkt)) {
+			p->matched++;
+			p->packet_filtered++;
+			continue;
+		}
+		pymod_packet_bind(pymod_batch_item(p->batch, k++), s);
 	}
 	p->matched += k;
 	if (k == 0)
@@ -50,6 +58,10 @@ static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ri
 			p->skipped_disabled++;
 			continue;
 		}
+		if (p->packet_filter && !plugin_packet_match(h, p, &s->pkt)) {
+			p->packet_filtered++;
+			continue;
+		}
 		pymod_packet_bind(p->packet, s);
 		PyObject *res = PyObject_CallOneArg(p->on_packet, p->packet);
 		pymod_epoch_end();
@@ -72,8 +84,14 @@ uint32_t dispatch_run(struct dispatcher *d, uint32_t max)
 	uint64_t avail = ring_published(r) - first;
 	uint32_t n = avail < max ? (uint32_t)avail : max;
 	if (n > 0) {
+		/* Flow tracking: flows, flow hooks and on_packet plugins in packet
+		 * order (flowstage.h); on_batch plugins below, as usual. */
+		if (d->fs)
+			flowstage_round(d->fs, first, n);
 		for (unsigned i = 0; i < d->host->n; i++) {
 			struct plugin *p = &d->host->plugins[i];
+			if (d->fs && !p->on_batch)
+				continue;
 			if (p->disabled) {
 				uint64_t bit = 1ull << p->index;
 				for (uint32_t j = 0; j < n; j++)

@@ -12,9 +12,12 @@
 #include "plugin.h"
 #include "ring.h"
 
+struct flowstage;
+
 struct dispatcher {
 	struct ring *ring;
 	struct plugin_host *host;
+	struct flowstage *fs; /* flow tracking (flowstage.h), NULL when off */
 	uint64_t next; /* next slot to dispatch */
 	uint64_t packets;  /* slots dispatched (all plugins done) */
 	uint64_t filtered_out; /* of those, slots no plugin's FILTER matched */

@@ -135,6 +135,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct pktd *d = arg;
 	d->ticks++;
 	plugins_tick(&d->host, clock_wall_s());
+	flowstage_tick(&d->flows, (uint64_t)(clock_wall_s() * 1e9));
 	output_flush(&d->out);
 	if (d->dumping)
 		dump_tick(&d->dump, clock_mono_ns());

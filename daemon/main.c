@@ -28,7 +28,8 @@ int main(int argc, char **argv)
 	if (d.cfg.list_interfaces)
 		return ops_list_interfaces();
 
-	if (output_open(&d.out, d.cfg.output, err, sizeof(err)) < 0) {
+	if (output_open(&d.out, d.cfg.output, err, sizeof(err)) < 0 ||
+	    flowstage_open(&d.flows, &d.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pktd: %s\n", err);
 		return EXIT_SETUP_ERROR;
 	}
@@ -50,6 +51,10 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		return EXIT_SETUP_ERROR;
 	}
+	if (flowstage_init(&d.flows, &d.cfg, &d.host, &d.ring, d.cfg.interface != NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pktd: %s\n", err);
+		return EXIT_SETUP_ERROR;
+	}
 	if (gcsched_start(&d.gc, &d.cfg) < 0) {
 		PyErr_Print();
 		return EXIT_SETUP_ERROR;
@@ -63,6 +68,7 @@ int main(int argc, char **argv)
 	}
 	dispatch_init(&d.dispatch, &d.ring, &d.host);
 	d.ring.stamp = d.host.n > 0; /* dispatch latency, when there is a plugin to wait for */
+	d.dispatch.fs = d.flows.on ? &d.flows : NULL;
 	if (ops_attach(&d) < 0)
 		return EXIT_SETUP_ERROR;
 
@@ -73,6 +79,8 @@ int main(int argc, char **argv)
 	}
 	d.finished_ns = clock_mono_ns();
 	capture_close(&d.capture);
+	/* Every flow ends (records, on_flow_end) before the plugins' teardown. */
+	flowstage_finish(&d.flows);
 
 	/* Records first, then whatever plugins print at teardown. */
 	output_flush(&d.out);
@@ -88,6 +96,7 @@ int main(int argc, char **argv)
 	int stats_rc = d.cfg.stats_json ? stats_write_json(&d, d.cfg.stats_json) : 0;
 
 	ops_close(&d);
+	flowstage_free(&d.flows);
 	gcsched_free(&d.gc);
 	plugins_free(&d.host);
 	pyhost_stop();

@@ -98,6 +98,7 @@ void metrics_write(const struct pktd *d, FILE *f)
 	counter(f, "pktd_queued_packets_total", "packets published into the ring", a.queued);
 	counter(f, "pktd_reassembled_packets_total", "datagrams built from IP fragments", a.reassembled);
 	reasm_write_prom(&d->capture.reasm, f);
+	flowstage_write_prom(&d->flows, f);
 	counter(f, "pktd_dispatched_packets_total", "packets every plugin has seen", a.dispatched);
 	counter(f, "pktd_filtered_out_packets_total", "dispatched packets no plugin's FILTER matched",
 		a.filtered_out);

@@ -128,6 +128,10 @@ void ops_reopen(struct pktd *d)
 		fprintf(stderr, "pktd: SIGHUP: %s\n", err);
 		failed++;
 	}
+	if (flowstage_reopen(&d->flows, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pktd: SIGHUP: %s\n", err);
+		failed++;
+	}
 	if (!d->cfg.quiet)
 		fprintf(stderr, "pktd: SIGHUP: output files reopened%s\n", failed ? " (with errors)" : "");
 }

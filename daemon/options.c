@@ -55,6 +55,18 @@ static const struct opt options[] = {
 	  "packet-time seconds a datagram waits for its fragments (default 30)" },
 	{ "frag-datagrams", 0, OPT_U32, OFF(frag_datagrams), 0, 0, 1, 1 << 20, "N",
 	  "datagrams reassembled at once (default 1024)" },
+	{ "flows", 0, OPT_STR, OFF(flows), 0, 0, 0, 0, "FILE",
+	  "write one JSON line per ended flow (conn.log-like); SIGHUP reopens it" },
+	{ "flow-table-size", 0, OPT_U32, OFF(flow_table_size), 0, 0, 1, 1 << 28, "N",
+	  "flows tracked at once; a full table evicts the flow nearest its timeout (default 65536)" },
+	{ "flow-memory", 0, OPT_SIZE, OFF(flow_memory), 0, 0, 0, 1ull << 36, "BYTES",
+	  "TCP reassembly pool for out-of-order segments, suffix k/m/g (default 64m)" },
+	{ "flow-tcp-timeout", 0, OPT_DOUBLE, OFF(flow_tcp_timeout), 0, 0, 0.001, 86400 * 30, "SECONDS",
+	  "packet-time idle timeout of an established TCP flow (default 300)" },
+	{ "flow-udp-timeout", 0, OPT_DOUBLE, OFF(flow_udp_timeout), 0, 0, 0.001, 86400 * 30, "SECONDS",
+	  "packet-time idle timeout of a UDP flow (default 60)" },
+	{ "flow-active-timeout", 0, OPT_DOUBLE, OFF(flow_active_timeout), 0, 0, 0, 86400 * 30, "SECONDS",
+	  "split a longer flow's record (the flow goes on); 0 = never (default 1800)" },
 	{ "interface", 'i', OPT_STR, OFF(interface), 0, 0, 0, 0, "IFACE",
 	  "capture live on IFACE ('any' for all); not with -r" },
 	{ "filter", 'f', OPT_STR, OFF(kernel_filter), 0, 0, 0, 0, "EXPR", "kernel capture filter (pcap syntax), live only" },
@@ -108,6 +120,11 @@ void config_defaults(struct config *c)
 	c->frag_memory = 16ull << 20;
 	c->frag_datagrams = 1024;
 	c->frag_timeout = 30;
+	c->flow_table_size = 65536;
+	c->flow_memory = 64ull << 20;
+	c->flow_tcp_timeout = 300;
+	c->flow_udp_timeout = 60;
+	c->flow_active_timeout = 1800;
 }
 
 static void usage(FILE *f)

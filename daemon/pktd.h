@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "dump.h"
+#include "flowstage.h"
 #include "gcsched.h"
 #include "output.h"
 #include "plugin.h"
@@ -23,6 +24,7 @@ struct pktd {
 	struct dispatcher dispatch;
 	struct gcsched gc;
 	struct output out;
+	struct flowstage flows; /* --flows, flow hooks, TCP streams */
 
 	struct event_base *base;
 	struct event *pump, *tick, *sig_int, *sig_term;

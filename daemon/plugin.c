@@ -89,10 +89,31 @@ static int linktype_to_dlt(uint32_t linktype)
 	return linktype == LINKTYPE_RAW ? DLT_RAW : (int)linktype;
 }
 
+/* A handle to compile filters for linktype with, as tcpdump -r has one: a
+ * savefile (an in-memory pcap header), because libpcap compiles some
+ * expressions differently for files than for live captures: on NULL/LOOP
+ * links, "ip6" then accepts the BSD AF_INET6 values (24, 28, 30) files
+ * carry, not only the host's (10 on Linux). A dead handle otherwise. */
+static pcap_t *compiler_handle(uint32_t linktype, uint32_t snaplen)
+{
+	uint32_t hdr[6] = { 0xa1b2c3d4u, 0, 0, 0, snaplen, linktype }; /* host order: not swapped */
+	uint16_t ver[2] = { 2, 4 };
+	memcpy(&hdr[1], ver, sizeof(ver));
+	FILE *fp = fmemopen(hdr, sizeof(hdr), "r");
+	if (fp) {
+		char e[PCAP_ERRBUF_SIZE];
+		pcap_t *h = pcap_fopen_offline(fp, e); /* reads the header now; closes fp */
+		if (h)
+			return h;
+		fclose(fp);
+	}
+	return pcap_open_dead(linktype_to_dlt(linktype), (int)snaplen);
+}
+
 static int filter_compile(struct plugin_filter *f, const char *expr, uint32_t linktype, uint32_t snaplen,
 			  char *err, size_t errlen)
 {
-	pcap_t *dead = pcap_open_dead(linktype_to_dlt(linktype), (int)snaplen);
+	pcap_t *dead = compiler_handle(linktype, snaplen);
 	if (!dead) {
 		snprintf(err, errlen, "cannot open a pcap handle for link type %u", linktype);
 		return -1;
@@ -103,6 +124,60 @@ static int filter_compile(struct plugin_filter *f, const char *expr, uint32_t li
 		snprintf(err, errlen, "%s", pcap_geterr(dead));
 	pcap_close(dead);
 	return f->ok ? 0 : -1;
+}
+
+/* A true/false module attribute (FRAGMENTS, FLOWS): 0 when absent, -1
+ * (message printed) when it has no truth value. */
+static int flag_attr(struct plugin *p, const char *name)
+{
+	PyObject *v = PyObject_GetAttrString(p->module, name);
+	if (!v) {
+		PyErr_Clear();
+		return 0;
+	}
+	int t = PyObject_IsTrue(v);
+	Py_DECREF(v);
+	if (t < 0) {
+		fprintf(stderr, "pktd: plugin %s: %s must be true or false:\n", p->name, name);
+		PyErr_Print();
+	}
+	return t;
+}
+
+/* A pcap filter module attribute (FILTER, PACKET_FILTER): *text stays NULL
+ * when absent, None or empty; the syntax is checked now, against Ethernet
+ * (other link types compile on first sight). -1 (message printed) on a
+ * bad value. */
+static int filter_attr(struct plugin *p, const char *name, char **text, struct plugin_filter *filters,
+		       unsigned *nfilters, uint32_t snaplen)
+{
+	PyObject *flt = PyObject_GetAttrString(p->module, name);
+	if (!flt) {
+		PyErr_Clear();
+		return 0;
+	}
+	if (flt != Py_None) {
+		const char *s = PyUnicode_Check(flt) ? PyUnicode_AsUTF8(flt) : NULL;
+		if (!s) {
+			PyErr_Clear();
+			fprintf(stderr, "pktd: plugin %s: %s must be a string\n", p->name, name);
+			Py_DECREF(flt);
+			return -1;
+		}
+		if (*s)
+			*text = strdup(s);
+	}
+	Py_DECREF(flt);
+	if (!*text)
+		return 0;
+	char err[PCAP_ERRBUF_SIZE + 64];
+	struct plugin_filter f;
+	if (filter_compile(&f, *text, LINKTYPE_ETHERNET, snaplen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pktd: plugin %s: bad %s '%s': %s\n", p->name, name, *text, err);
+		return -1;
+	}
+	filters[(*nfilters)++] = f;
+	return 0;
 }
 
 int plugins_load(struct plugin_host *h, const char *const *paths, unsigned n, uint32_t batch, uint32_t max_errors,
@@ -152,49 +227,24 @@ int plugins_load(struct plugin_host *h, const char *const *paths, unsigned n, ui
 		p->on_batch = hook(p->module, "on_batch", &bad);
 		p->on_tick = hook(p->module, "on_tick", &bad);
 		p->teardown = hook(p->module, "teardown", &bad);
+		p->on_flow_start = hook(p->module, "on_flow_start", &bad);
+		p->on_stream = hook(p->module, "on_stream", &bad);
+		p->on_gap = hook(p->module, "on_gap", &bad);
+		p->on_flow_end = hook(p->module, "on_flow_end", &bad);
 		if (bad)
 			return -1;
-		PyObject *frag = PyObject_GetAttrString(p->module, "FRAGMENTS");
-		if (!frag) {
-			PyErr_Clear();
-		} else {
-			int t = PyObject_IsTrue(frag);
-			Py_DECREF(frag);
-			if (t < 0) {
-				fprintf(stderr, "pktd: plugin %s: FRAGMENTS must be true or false:\n", p->name);
-				PyErr_Print();
-				return -1;
-			}
-			p->fragments = t;
-			if (t)
-				h->fragments_mask |= 1ull << i;
-		}
-		PyObject *flt = PyObject_GetAttrString(p->module, "FILTER");
-		if (!flt) {
-			PyErr_Clear();
-		} else if (flt != Py_None) {
-			const char *s = PyUnicode_Check(flt) ? PyUnicode_AsUTF8(flt) : NULL;
-			if (!s) {
-				PyErr_Clear();
-				fprintf(stderr, "pktd: plugin %s: FILTER must be a string\n", p->name);
-				Py_DECREF(flt);
-				return -1;
-			}
-			if (*s)
-				p->filter = strdup(s);
-		}
-		Py_XDECREF(flt);
-		if (p->filter) {
-			/* Check the syntax now, against Ethernet; other link types
-			 * compile on first sight. */
-			char err[PCAP_ERRBUF_SIZE + 64];
-			struct plugin_filter f;
-			if (filter_compile(&f, p->filter, LINKTYPE_ETHERNET, snaplen, err, sizeof(err)) < 0) {
-				fprintf(stderr, "pktd: plugin %s: bad FILTER '%s': %s\n", p->name, p->filter, err);
-				return -1;
-			}
-			p->filters[p->nfilters++] = f;
-		}
+		int t = flag_attr(p, "FRAGMENTS");
+		if (t < 0)
+			return -1;
+		p->fragments = t;
+		if (t)
+			h->fragments_mask |= 1ull << i;
+		if ((t = flag_attr(p, "FLOWS")) < 0)
+			return -1;
+		p->flows = t;
+		if (filter_attr(p, "FILTER", &p->filter, p->filters, &p->nfilters, snaplen) < 0 ||
+		    filter_attr(p, "PACKET_FILTER", &p->packet_filter, p->pfilters, &p->npfilters, snaplen) < 0)
+			return -1;
 		if (p->on_batch && !(p->batch = pymod_batch_new(batch)))
 			return -1;
 		if (!(p->packet = pymod_packet_new()))
@@ -240,22 +290,38 @@ int plugins_setup(struct plugin_host *h, const char *output_path)
 	return rc;
 }
 
-static struct plugin_filter *filter_for(struct plugin_host *h, struct plugin *p, uint32_t linktype)
+/* The filter `expr` compiled for linktype (compiled on first sight). */
+static struct plugin_filter *filter_for(struct plugin_host *h, struct plugin *p, const char *what, const char *expr,
+					struct plugin_filter *filters, unsigned *nfilters, uint32_t linktype)
 {
-	for (unsigned i = 0; i < p->nfilters; i++)
-		if (p->filters[i].linktype == linktype)
-			return &p->filters[i];
-	if (p->nfilters == PLUGIN_MAX_LINKTYPES)
+	for (unsigned i = 0; i < *nfilters; i++)
+		if (filters[i].linktype == linktype)
+			return &filters[i];
+	if (*nfilters == PLUGIN_MAX_LINKTYPES)
 		return NULL;
-	struct plugin_filter *f = &p->filters[p->nfilters++];
+	struct plugin_filter *f = &filters[(*nfilters)++];
 	char err[PCAP_ERRBUF_SIZE + 64];
-	if (filter_compile(f, p->filter, linktype, h->snaplen, err, sizeof(err)) < 0) {
+	if (filter_compile(f, expr, linktype, h->snaplen, err, sizeof(err)) < 0) {
 		const char *name = decode_linktype_name(linktype);
-		fprintf(stderr, "pktd: plugin %s: FILTER '%s' does not apply to link type %u (%s): %s; "
+		fprintf(stderr, "pktd: plugin %s: %s '%s' does not apply to link type %u (%s): %s; "
 				"it gets no packets of that link type\n",
-			p->name, p->filter, linktype, name ? name : "unknown", err);
+			p->name, what, expr, linktype, name ? name : "unknown", err);
 	}
 	return f;
+}
+
+bool plugin_packet_match(struct plugin_host *h, struct plugin *p, const struct pkt *pk)
+{
+	if (!p->packet_filter)
+		return true;
+	struct plugin_filter *f =
+		filter_for(h, p, "PACKET_FILTER", p->packet_filter, p->pfilters, &p->npfilters, pk->linktype);
+	if (!f || !f->ok) {
+		p->filter_unsupported++;
+		return false;
+	}
+	struct pcap_pkthdr hdr = { .caplen = pk->caplen, .len = pk->wirelen };
+	return pcap_offline_filter(&f->prog, &hdr, pk->data) != 0;
 }
 
 uint64_t plugins_match(struct plugin_host *h, uint32_t linktype, const uint8_t *data, uint32_t caplen,
@@ -268,7 +334,7 @@ uint64_t plugins_match(struct plugin_host *h, uint32_t linktype, const uint8_t *
 			mask |= 1ull << i;
 			continue;
 		}
-		struct plugin_filter *f = filter_for(h, p, linktype);
+		struct plugin_filter *f = filter_for(h, p, "FILTER", p->filter, p->filters, &p->nfilters, linktype);
 		if (!f || !f->ok) {
 			p->filter_unsupported++;
 			continue;
@@ -353,13 +419,21 @@ void plugins_free(struct plugin_host *h)
 		Py_XDECREF(p->on_batch);
 		Py_XDECREF(p->on_tick);
 		Py_XDECREF(p->teardown);
+		Py_XDECREF(p->on_flow_start);
+		Py_XDECREF(p->on_stream);
+		Py_XDECREF(p->on_gap);
+		Py_XDECREF(p->on_flow_end);
 		Py_XDECREF(p->batch);
 		Py_XDECREF(p->packet);
 		Py_XDECREF(p->module);
 		for (unsigned j = 0; j < p->nfilters; j++)
 			if (p->filters[j].ok)
 				pcap_freecode(&p->filters[j].prog);
+		for (unsigned j = 0; j < p->npfilters; j++)
+			if (p->pfilters[j].ok)
+				pcap_freecode(&p->pfilters[j].prog);
 		free(p->filter);
+		free(p->packet_filter);
 		free(p->path);
 	}
 	free(h->plugins);

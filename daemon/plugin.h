@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "packet.h"
+
 #define PLUGIN_MAX_LINKTYPES 16
 
 /* FILTER compiled for one link type (pcapng mixes them per interface). */
@@ -22,14 +24,21 @@ struct plugin {
 	char *path;
 	PyObject *module;
 	PyObject *on_packet, *on_batch, *on_tick, *teardown; /* NULL if absent */
+	PyObject *on_flow_start, *on_stream, *on_gap, *on_flow_end; /* flow hooks, NULL if absent */
 	PyObject *batch;                                     /* reused pktd.Batch */
 	PyObject *packet;                                    /* reused pktd.Packet */
 	unsigned index;                                      /* bit in slot->plugin_mask */
 
 	bool fragments; /* FRAGMENTS = True: also the IP fragments of reassembled datagrams */
+	bool flows;     /* FLOWS = True: pkt.flow wanted (flow tracking on) */
 	char *filter; /* FILTER text, NULL = every packet */
 	struct plugin_filter filters[PLUGIN_MAX_LINKTYPES];
 	unsigned nfilters;
+	/* PACKET_FILTER: of the packets FILTER matched, those on_packet /
+	 * on_batch get (the flow hooks still see every matched packet's flow). */
+	char *packet_filter;
+	struct plugin_filter pfilters[PLUGIN_MAX_LINKTYPES];
+	unsigned npfilters;
 
 	bool disabled;
 	uint64_t matched;      /* packets its FILTER accepted */
@@ -39,6 +48,10 @@ struct plugin {
 	uint64_t consecutive_errors;
 	uint64_t skipped_disabled; /* matched after it was disabled */
 	uint64_t filter_unsupported; /* packets whose link type its FILTER cannot express */
+	uint64_t packet_filtered; /* matched, but held back from on_packet/on_batch by PACKET_FILTER */
+	uint64_t flow_calls;   /* on_flow_start and on_flow_end calls */
+	uint64_t stream_calls; /* on_stream and on_gap calls */
+	uint64_t stream_bytes; /* bytes handed to on_stream */
 	uint64_t time_ns;      /* time inside its hooks */
 	uint64_t tracebacks_printed, tracebacks_suppressed;
 	uint64_t tb_window_start_ns; /* rate limit for tracebacks */
@@ -62,6 +75,15 @@ int plugins_setup(struct plugin_host *h, const char *output_path);
 /* Bit mask of plugins whose FILTER matches this frame (C-side BPF). */
 uint64_t plugins_match(struct plugin_host *h, uint32_t linktype, const uint8_t *data, uint32_t caplen,
 		       uint32_t wirelen);
+/* True when p has no PACKET_FILTER or it matches the packet (run in the
+ * dispatch stage, on packets FILTER already matched). */
+bool plugin_packet_match(struct plugin_host *h, struct plugin *p, const struct pkt *pk);
+/* True when the plugin defines a flow hook (on_flow_start, on_stream,
+ * on_gap, on_flow_end) or sets FLOWS = True: flow tracking must run. */
+static inline bool plugin_wants_flows(const struct plugin *p)
+{
+	return p->flows || p->on_flow_start || p->on_stream || p->on_gap || p->on_flow_end;
+}
 /* Record an exception from plugin p (traceback rate-limited, disable after
  * max_errors in a row). Clears the Python error. */
 void plugin_error(struct plugin_host *h, struct plugin *p, const char *hook);

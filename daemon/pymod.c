@@ -15,6 +15,7 @@
 #include "events.h"
 #include "output.h"
 #include "packet.h"
+#include "pyflow.h"
 
 #define INT_CACHE 65536
 #define ADDR_CACHE 4096
@@ -98,6 +99,7 @@ typedef struct {
 	Py_ssize_t len;
 	uint64_t epoch;
 	_Atomic uint32_t *exports; /* counts buffer exports of buf; NULL: none */
+	uint8_t copy_export; /* buf is reused after the callback (reassembly pool): export a copy */
 } ViewObject;
 
 static PyTypeObject View_Type;
@@ -110,6 +112,7 @@ static ViewObject *view_alloc(void)
 		v->len = 0;
 		v->epoch = 0;
 		v->exports = NULL;
+		v->copy_export = 0;
 	}
 	return v;
 }
@@ -174,6 +177,7 @@ static PyObject *view_subscript(ViewObject *v, PyObject *key)
 	s->len = n;
 	s->epoch = v->epoch;
 	s->exports = v->exports;
+	s->copy_export = v->copy_export;
 	return (PyObject *)s;
 }
 
@@ -183,6 +187,20 @@ static int view_getbuffer(ViewObject *v, Py_buffer *view, int flags)
 		stale_error();
 		view->obj = NULL;
 		return -1;
+	}
+	if (v->copy_export) {
+		/* Memory that cannot be pinned: the export is a copy, held by a
+		 * bytes object (the exporter), so it never shows reused bytes. */
+		PyObject *copy = PyBytes_FromStringAndSize((const char *)v->buf, v->len);
+		if (!copy) {
+			view->obj = NULL;
+			return -1;
+		}
+		int rc = PyBuffer_FillInfo(view, copy, PyBytes_AS_STRING(copy), v->len, 1, flags);
+		Py_DECREF(copy);
+		if (rc == 0)
+			pymod_counters.export_copies++;
+		return rc;
 	}
 	if (PyBuffer_FillInfo(view, (PyObject *)v, (void *)v->buf, v->len, 1, flags) < 0)
 		return -1;
@@ -287,6 +305,7 @@ typedef struct {
 	uint64_t epoch;
 	ViewObject *payload;
 	ViewObject *raw;
+	PyObject *flow; /* pkt.flow: the flow handle, NULL = None (pymod_packet_set_flow) */
 } PacketObject;
 
 static PyTypeObject Packet_Type;
@@ -295,6 +314,7 @@ static void packet_dealloc(PacketObject *pk)
 {
 	Py_XDECREF(pk->payload);
 	Py_XDECREF(pk->raw);
+	Py_XDECREF(pk->flow);
 	PyObject_Del(pk);
 }
 
@@ -305,6 +325,7 @@ PyObject *pymod_packet_new(void)
 		return NULL;
 	pk->p = NULL;
 	pk->epoch = 0;
+	pk->flow = NULL;
 	pk->payload = view_alloc();
 	pk->raw = view_alloc();
 	if (!pk->payload || !pk->raw) {
@@ -337,6 +358,59 @@ void pymod_epoch_end(void)
 	g_epoch++;
 }
 
+/* ---- for the flow hooks (flowstage.c, pyflow.c) --------------------------- */
+
+void pymod_packet_set_flow(PyObject *packet, PyObject *flow)
+{
+	PacketObject *pk = (PacketObject *)packet;
+	Py_XSETREF(pk->flow, Py_XNewRef(flow));
+}
+
+PyObject *pymod_view_new(void)
+{
+	return (PyObject *)view_alloc();
+}
+
+void pymod_view_bind_slot(PyObject *obj, const uint8_t *buf, uint32_t len, struct ring_slot *slot)
+{
+	ViewObject *v = (ViewObject *)obj;
+	v->buf = buf;
+	v->len = len;
+	v->epoch = g_epoch;
+	v->exports = slot->exports;
+	v->copy_export = 0;
+}
+
+void pymod_view_bind_copy(PyObject *obj, const uint8_t *buf, uint32_t len)
+{
+	ViewObject *v = (ViewObject *)obj;
+	v->buf = buf;
+	v->len = len;
+	v->epoch = g_epoch;
+	v->exports = NULL;
+	v->copy_export = 1;
+}
+
+uint64_t pymod_epoch(void)
+{
+	return g_epoch;
+}
+
+PyObject *pymod_stale_error(void)
+{
+	return stale_error();
+}
+
+PyObject *pymod_int(uint64_t v)
+{
+	return int_cached(v);
+}
+
+PyObject *pymod_ip_addr(unsigned version, const uint8_t *a)
+{
+	return version == 4 ? addr_str(4, a, 4) : addr_str(6, a, 16);
+}
+
 static int view_reclaim(ViewObject **vp)
 {
 	if (Py_REFCNT(*vp) == 1)
@@ -347,6 +421,11 @@ static int view_reclaim(ViewObject **vp)
 	Py_SETREF(*vp, fresh);
 	pymod_counters.views_retained++;
 	return 1;
+}
+
+int pymod_view_reclaim(PyObject **obj)
+{
+	return view_reclaim((ViewObject **)obj);
 }
 
 int pymod_packet_reclaim(PyObject **obj)
@@ -621,6 +700,62 @@ static PyObject *pk_tunnel(PacketObject *pk, void *closure)
 	Py_RETURN_NONE;
 }
 
+/* pkt.flow: the packet's flow (pktd.Flow), or None (flow tracking off, the
+ * plugin did not ask for it with FLOWS = True or a flow hook, or a packet
+ * without a flow: ARP, a fragment). */
+static PyObject *pk_flow(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	if (!pk->flow)
+		Py_RETURN_NONE;
+	return Py_NewRef(pk->flow);
+}
+
+/* Type of the last header that is not inside an ICMP error quote. */
+static int last_hdr(const struct pkt *p)
+{
+	for (int i = (int)p->nhdrs - 1; i >= 0; i--)
+		if (!(p->hdrs[i].flags & HDR_QUOTED))
+			return p->hdrs[i].type;
+	return -1;
+}
+
+#define ARP_IPV4_ETH (HAS(LAYER_ARP) && p->arp_htype == 1 && p->arp_hlen == 6 && p->arp_plen == 4 && p->arp_tpa_off)
+#define QUOTE_V(p) ((p)->data[(p)->quote_off] >> 4)
+PK_GETTER(arp_htype, HAS(LAYER_ARP), int_cached(p->arp_htype))
+PK_GETTER(arp_ptype, HAS(LAYER_ARP), int_cached(p->arp_ptype))
+PK_GETTER(arp_sender_mac, ARP_IPV4_ETH, addr_str('m', p->data + p->arp_sha_off, 6))
+PK_GETTER(arp_sender_ip, ARP_IPV4_ETH, addr_str(4, p->data + p->arp_spa_off, 4))
+PK_GETTER(arp_target_mac, ARP_IPV4_ETH, addr_str('m', p->data + p->arp_tha_off, 6))
+PK_GETTER(arp_target_ip, ARP_IPV4_ETH, addr_str(4, p->data + p->arp_tpa_off, 4))
+PK_GETTER(quoted_src, p->quote_off != 0,
+	  QUOTE_V(p) == 4 ? addr_str(4, p->data + p->quote_off + 12, 4) : addr_str(6, p->data + p->quote_off + 8, 16))
+PK_GETTER(quoted_dst, p->quote_off != 0,
+	  QUOTE_V(p) == 4 ? addr_str(4, p->data + p->quote_off + 16, 4) : addr_str(6, p->data + p->quote_off + 24, 16))
+PK_GETTER(quoted_proto, p->quote_off != 0, int_cached(p->quote_proto))
+PK_GETTER(quoted_sport, p->quote_off != 0 && (p->quote_sport || p->quote_dport), int_cached(p->quote_sport))
+PK_GETTER(quoted_dport, p->quote_off != 0 && (p->quote_sport || p->quote_dport), int_cached(p->quote_dport))
+PK_GETTER(sctp_vtag, last_hdr(p) == HDR_SCTP, int_cached(p->sctp_vtag))
+PK_GETTER(sctp_chunk_type, last_hdr(p) == HDR_SCTP && p->sctp_nchunks > 0, int_cached(p->sctp_chunk_type))
+PK_GETTER(sctp_chunks, last_hdr(p) == HDR_SCTP, int_cached(p->sctp_nchunks))
+PK_GETTER(igmp_type, last_hdr(p) == HDR_IGMP, int_cached(p->igmp_type))
+PK_GETTER(igmp_max_resp, last_hdr(p) == HDR_IGMP, int_cached(p->igmp_max_resp))
+PK_GETTER(igmp_records, last_hdr(p) == HDR_IGMP, int_cached(p->igmp_nrecords))
+static PyObject *pk_igmp_group(PacketObject *pk, void *closure)
+{
+	(void)closure;
+	PK_CHECK(pk);
+	const struct pkt *p = pk->p;
+	if (last_hdr(p) != HDR_IGMP)
+		Py_RETURN_NONE;
+	uint8_t a[4] = { (uint8_t)(p->igmp_group >> 24), (uint8_t)(p->igmp_group >> 16), (uint8_t)(p->igmp_group >> 8),
+			 (uint8_t)p->igmp_group };
+	return addr_str(4, a, 4);
+}
+PK_GETTER(ppp_proto, p->ppp_proto != 0, int_cached(p->ppp_proto))
+PK_GETTER(pppoe_session, p->pppoe_session != 0 || p->pppoe_code != 0, int_cached(p->pppoe_session))
+
 static PyObject *pk_vlan_tags(PacketObject *pk, void *closure)
 {
 	(void)closure;
@@ -680,6 +815,27 @@ static PyGetSetDef packet_getset[] = {
 	GET(payload, "View of the bytes after the innermost decoded header."),
 	GET(payload_len, "Length of payload."),
 	GET(raw, "View of the whole captured frame."),
+	GET(arp_htype, "ARP hardware type (1 = Ethernet) or None."),
+	GET(arp_ptype, "ARP protocol type (0x0800 = IPv4) or None."),
+	GET(arp_sender_mac, "ARP sender hardware address (Ethernet/IPv4 ARP) or None."),
+	GET(arp_sender_ip, "ARP sender protocol address (Ethernet/IPv4 ARP) or None."),
+	GET(arp_target_mac, "ARP target hardware address (Ethernet/IPv4 ARP) or None."),
+	GET(arp_target_ip, "ARP target protocol address (Ethernet/IPv4 ARP) or None."),
+	GET(quoted_src, "ICMP/ICMPv6 error: source address of the quoted packet, or None."),
+	GET(quoted_dst, "ICMP/ICMPv6 error: destination address of the quoted packet, or None."),
+	GET(quoted_proto, "ICMP/ICMPv6 error: protocol of the quoted packet, or None."),
+	GET(quoted_sport, "ICMP/ICMPv6 error: source port of the quoted TCP/UDP/SCTP header, or None."),
+	GET(quoted_dport, "ICMP/ICMPv6 error: destination port of the quoted TCP/UDP/SCTP header, or None."),
+	GET(sctp_vtag, "SCTP verification tag or None."),
+	GET(sctp_chunk_type, "SCTP: type of the first chunk, or None."),
+	GET(sctp_chunks, "SCTP: number of complete chunks, or None."),
+	GET(igmp_type, "IGMP message type or None."),
+	GET(igmp_max_resp, "IGMP max response time/code or None."),
+	GET(igmp_group, "IGMP group address or None."),
+	GET(igmp_records, "IGMPv3 report: number of group records, or None."),
+	GET(ppp_proto, "PPP protocol field of the (innermost) PPP header, or None."),
+	GET(pppoe_session, "PPPoE session id, or None."),
+	GET(flow, "The packet's pktd.Flow (FLOWS = True or a flow hook), or None."),
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -937,7 +1093,8 @@ static PyObject *pyinit_pktd(void)
 	if (!g_view_error || PyModule_AddObjectRef(m, "ViewError", g_view_error) < 0 ||
 	    PyModule_AddObjectRef(m, "Packet", (PyObject *)&Packet_Type) < 0 ||
 	    PyModule_AddObjectRef(m, "View", (PyObject *)&View_Type) < 0 ||
-	    PyModule_AddObjectRef(m, "Batch", (PyObject *)&Batch_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "Batch", (PyObject *)&Batch_Type) < 0 || pyflow_add_type(m) < 0 ||
+	    PyModule_AddObjectRef(m, "STREAMS", Py_True) < 0 || /* on_stream is delivered (flowstage.h) */
 	    PyModule_AddStringConstant(m, "version", PKTD_VERSION) < 0) {
 		Py_DECREF(m);
 		return NULL;

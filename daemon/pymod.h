@@ -48,11 +48,35 @@ void pymod_batch_set_len(PyObject *batch, uint32_t n);
 /* Reclaim retained packets of the batch (see pymod_packet_reclaim). */
 int pymod_batch_reclaim(PyObject *batch);
 
+/* For the flow hooks (flowstage.c, pyflow.c). */
+/* A reused view (a new reference). */
+PyObject *pymod_view_new(void);
+/* Bind a view for the current epoch to bytes of the packet in slot: buffer
+ * exports pin them, as they do pkt.payload's. */
+void pymod_view_bind_slot(PyObject *view, const uint8_t *buf, uint32_t len, struct ring_slot *slot);
+/* Bind a view to bytes that are reused once the callback returns (the
+ * reassembly pool): a buffer export gets a copy of them instead, so a kept
+ * memoryview never shows reused memory. */
+void pymod_view_bind_copy(PyObject *view, const uint8_t *buf, uint32_t len);
+/* After a callback: a view the plugin kept is given away and *view
+ * replaced. Returns 1 when it was retained. */
+int pymod_view_reclaim(PyObject **view);
+/* pkt.flow of a packet object (flow NULL: None). */
+void pymod_packet_set_flow(PyObject *packet, PyObject *flow);
+/* The current epoch, for objects bound outside this file. */
+uint64_t pymod_epoch(void);
+/* Raise pktd.ViewError (counted); returns NULL. */
+PyObject *pymod_stale_error(void);
+/* Cached small ints and address strings (new references). */
+PyObject *pymod_int(uint64_t v);
+PyObject *pymod_ip_addr(unsigned version, const uint8_t *addr);
+
 /* Counters for stats. */
 struct pymod_counters {
 	uint64_t stale_uses;      /* ViewError raised */
 	uint64_t packets_retained;/* packet objects kept past a callback */
 	uint64_t views_retained;  /* view objects kept past a callback */
+	uint64_t export_copies;   /* buffer exports of held stream data answered with a copy */
 	uint64_t emitted;         /* records written by pktd.emit */
 	uint64_t emit_errors;
 };

@@ -380,6 +380,13 @@ static bool find_fragment(const struct pkt *p, struct frag *f)
 	return false;
 }
 
+bool reasm_is_fragment(const struct pkt *p)
+{
+	struct frag f;
+	return (p->flags & PKT_FLAG_FRAGMENT) && !(p->flags & PKT_FLAG_REASSEMBLED) && p->data != NULL &&
+	       find_fragment(p, &f);
+}
+
 /* ---- filing a fragment ------------------------------------------------------------ */
 
 /* Copy payload bytes [s, e) from src (which holds byte s) into the chunks,

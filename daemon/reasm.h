@@ -147,6 +147,11 @@ struct reasm {
 	struct reasm_counters k;
 };
 
+/* True when p is a real IP fragment (some unquoted IPv4/IPv6 header of it
+ * is fragmented, an IPv6 atomic fragment is not), the kind reasm_add()
+ * files; false for a datagram reassembly built. */
+bool reasm_is_fragment(const struct pkt *p);
+
 /* Allocate the pool and table. memory 0 leaves reassembly off. Returns -1
  * (errno set) when memory cannot be had. */
 int reasm_init(struct reasm *r, const struct reasm_config *cfg);

@@ -62,14 +62,19 @@ void stats_print_summary(const struct pktd *d, FILE *f)
 	if (c->input_errors)
 		fprintf(f, "  input errors %llu\n", (unsigned long long)c->input_errors);
 	reasm_print_summary(&c->reasm, f);
+	flowstage_print_summary(&d->flows, f);
 	fprintf(f, "  ring %u slots, %llu bytes; high-water %llu slots, %llu stalls (backpressure), %llu frames pinned\n",
 		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
 		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
 	for (unsigned i = 0; i < d->host.n; i++) {
 		const struct plugin *p = &d->host.plugins[i];
-		fprintf(f, "  plugin %-12s %llu packets, %llu calls, %llu errors, %.3f s%s\n", p->name,
-			(unsigned long long)p->dispatched, (unsigned long long)p->calls, (unsigned long long)p->errors,
-			(double)p->time_ns / 1e9, p->disabled ? " (disabled)" : "");
+		char hooks[96] = "";
+		if (p->flow_calls || p->stream_calls)
+			snprintf(hooks, sizeof(hooks), ", %llu flow and %llu stream calls",
+				 (unsigned long long)p->flow_calls, (unsigned long long)p->stream_calls);
+		fprintf(f, "  plugin %-12s %llu packets, %llu calls%s, %llu errors, %.3f s%s\n", p->name,
+			(unsigned long long)p->dispatched, (unsigned long long)p->calls, hooks,
+			(unsigned long long)p->errors, (double)p->time_ns / 1e9, p->disabled ? " (disabled)" : "");
 	}
 	fprintf(f, "  gc %s:", gcsched_mode_name(d->gc.mode));
 	for (int g = 0; g < 3; g++) {
@@ -179,6 +184,7 @@ void stats_json_write(const struct pktd *d, FILE *f)
 	fprintf(f, "  \"reassembled\": %llu,\n  \"reassembly\": ", (unsigned long long)c->reassembled);
 	reasm_write_json(&c->reasm, f);
 	fprintf(f, ",\n");
+	flowstage_write_json(&d->flows, f);
 	fprintf(f,
 		"  \"ring\": {\"slots\": %u, \"bytes\": %llu, \"high_water\": %llu, \"full_stalls\": %llu, "
 		"\"frames_pinned\": %llu},\n",
@@ -197,6 +203,15 @@ void stats_json_write(const struct pktd *d, FILE *f)
 			json_str(f, p->filter);
 		else
 			fputs("null", f);
+		fprintf(f, ", \"packet_filter\": ");
+		if (p->packet_filter)
+			json_str(f, p->packet_filter);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"packet_filtered\": %llu, \"flow_calls\": %llu, \"stream_calls\": %llu, "
+			   "\"stream_bytes\": %llu",
+			(unsigned long long)p->packet_filtered, (unsigned long long)p->flow_calls,
+			(unsigned long long)p->stream_calls, (unsigned long long)p->stream_bytes);
 		fprintf(f,
 			", \"matched\": %llu, \"dispatched\": %llu, \"calls\": %llu, \"errors\": %llu, "
 			"\"tracebacks_suppressed\": %llu, \"disabled\": %s, \"skipped_disabled\": %llu, "
@@ -219,10 +234,10 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		(unsigned long long)d->gc.scheduled[1], (unsigned long long)d->gc.scheduled[2]);
 	fprintf(f,
 		"  \"python\": {\"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
-		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu},\n",
+		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu, \"export_copies\": %llu},\n",
 		(long long)d->py_blocks_start, (long long)d->py_blocks_end,
 		(unsigned long long)pymod_counters.packets_retained, (unsigned long long)pymod_counters.views_retained,
-		(unsigned long long)pymod_counters.stale_uses);
+		(unsigned long long)pymod_counters.stale_uses, (unsigned long long)pymod_counters.export_copies);
 	fprintf(f, "  \"output\": {\"records\": %llu, \"bytes\": %llu, \"errors\": %llu}\n}\n",
 		(unsigned long long)d->out.records, (unsigned long long)d->out.bytes,
 		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));

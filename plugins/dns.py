@@ -37,6 +37,8 @@ import pktd
 import dnswire
 
 FILTER = "port 53"
+# TCP/53 comes through on_stream under pktd; on_packet only needs UDP.
+PACKET_FILTER = "udp port 53"
 
 _PORT = 53
 STREAMS = bool(getattr(pktd, "STREAMS", False))

@@ -8,6 +8,7 @@ with `tshark -T fields -E occurrence=f -e frame.number -e ...`:
     ip.src ip.dst ip.proto ipv6.src ipv6.dst ipv6.nxt
     tcp.srcport tcp.dstport tcp.flags udp.srcport udp.dstport
     icmp.type icmpv6.type dns.qry.name
+    tls.handshake.extensions_server_name http.host
 
 A field the packet does not have is left out of the record. Values follow
 tshark's conventions: tcp.flags as "0x0012", the root name as "<Root>",
@@ -25,8 +26,23 @@ first ICMP / ICMPv6 header, vlan.id from the first 802.1Q tag (TPID 0x8100:
 tshark files an 802.1ad S-tag under ieee8021ad.id). dns.qry.name is the
 first question of the DNS message after the innermost TCP/UDP header, on
 UDP port 53, mDNS (UDP/TCP 5353) or LLMNR (UDP 5355), the ports tshark 4.0
-registers; over TCP only when the whole length-prefixed message is in the
-segment.
+registers.
+
+Stream fields, on the frame that completes the message, as tshark reports
+them after its TCP reassembly: the plugin defines on_stream, so pktd
+reassembles every TCP flow and hands it the bytes in order; the decoders
+of plugins/http.py, plugins/tls.py and plugins/dns.py are imported as
+libraries (their records dropped) and run on the flows of the ports tshark
+4.0 registers for them:
+  - http.host: the Host field of a request, on the frame whose bytes
+    completed the request header (http.py's request_hook); and of an SSDP
+    request (HTTP over UDP port 1900, one datagram each, as tshark
+    dissects it), with http.py's header-field parser;
+  - tls.handshake.extensions_server_name: the SNI of a ClientHello, on the
+    frame that completed it (TLS over TCP, also after an HTTP CONNECT on an
+    HTTP port), and of a QUIC Initial's ClientHello (tls.py's on_packet);
+  - dns.qry.name over TCP: the first question of the first DNS message
+    completed in the frame (dns.py's stream decoder).
 
 IP fragments: tshark reassembles them, and reports the reassembled
 datagram's upper layers on the frame that completed it, while every
@@ -39,6 +55,8 @@ reassembled packet. One record per frame, emitted once the next packet
 shows whether a reassembled datagram follows.
 """
 
+import importlib.util
+import os
 import struct
 
 import pktd
@@ -49,6 +67,12 @@ FRAGMENTS = True
 _TPID_8021Q = 0x8100
 _DNS_UDP_PORTS = (53, 5353, 5355)
 _DNS_TCP_PORTS = (53, 5353)           # tshark 4.0: DNS/TCP on 53, mDNS/TCP on 5353
+# tshark 4.0's TCP port registrations (tshark -G decodes) for HTTP and TLS.
+_HTTP_TCP_PORTS = frozenset((80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371))
+_TLS_TCP_PORTS = frozenset((261, 271, 324, 443, 448, 465, 563, 585, 614, 636, 684, 695, 802, 853, 989,
+                            990, 992, 993, 994, 995, 1300, 2221, 2252, 2376, 2443, 3249, 3250, 3251,
+                            3252, 3269, 3496, 4433, 4443, 5061, 5349, 5671, 5684, 5868, 6514, 6619,
+                            8443, 8883, 9089, 11207, 19999, 27017))
 _IPV6_EXT = {0: 8, 43: 8, 60: 8, 51: 4}  # next header -> unit of its length field
 _U16 = struct.Struct("!H")
 _PORTS = struct.Struct("!HH")
@@ -177,13 +201,7 @@ def _dns_name(pkt, raw, name, off, length, quoted):
         if (sport in _DNS_UDP_PORTS or dport in _DNS_UDP_PORTS) and length >= 8:
             return _qry_name(raw[start:end])
         return None
-    if sport in _DNS_TCP_PORTS or dport in _DNS_TCP_PORTS:
-        n = end - start
-        if n >= 2:
-            size = _U16.unpack_from(raw, start)[0]
-            if n >= 2 + size:
-                return _qry_name(raw[start + 2:start + 2 + size])
-    return None
+    return None                 # DNS over TCP comes from the stream (on_stream)
 
 
 def _payload_end(pkt):
@@ -197,6 +215,166 @@ def _payload_end(pkt):
 
 
 _held = None    # the last frame's record: a reassembled datagram may follow
+
+
+# --- stream fields: the shipped decoders as libraries ---------------------------
+
+class _Quiet:
+    """The `pktd` a library decoder sees: its records are kept here, not
+    written (fields.py writes one record per frame), its logs pass on."""
+
+    def __init__(self):
+        self.records = []
+        self.log = pktd.log
+        self.STREAMS = True
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def _library(fname):
+    """plugins/<fname> imported by path (plugins/http.py would otherwise
+    lose to the standard http package) under its own name."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), fname)
+    spec = importlib.util.spec_from_file_location("pktd_fields_" + fname[:-3], path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.pktd = _Quiet()
+    return mod
+
+
+_http = _library("http.py")
+_tls = _library("tls.py")
+_dns = _library("dns.py")
+
+
+def _note(field, value, frame):
+    """Put a stream field on the record of the frame that completed it."""
+    if value is not None and _held is not None and frame == _held["frame.number"] \
+            and field not in _held:
+        _held[field] = value
+
+
+def _on_request(flow, txn):
+    _note("http.host", txn.host, flow.frame)
+
+
+_http.request_hook = _on_request
+
+
+class _Sub:
+    """One decoder's view of a flow: the pktd.Flow of the current callback
+    for everything but its own `state` slot and `ignore()`."""
+    __slots__ = ("flow", "state", "ignored")
+
+    def __init__(self):
+        self.flow = None
+        self.state = None
+        self.ignored = False
+
+    def ignore(self):
+        self.ignored = True
+
+    def __getattr__(self, name):
+        return getattr(self.flow, name)
+
+
+class _Subs:
+    """Per TCP flow: the decoders that apply, by the ports tshark uses."""
+    __slots__ = ("http", "tls", "dns")
+
+    def __init__(self, flow):
+        ports = (flow.orig_port, flow.resp_port)
+        web = ports[0] in _HTTP_TCP_PORTS or ports[1] in _HTTP_TCP_PORTS
+        self.http = _Sub() if web else None
+        self.tls = _Sub() if web or ports[0] in _TLS_TCP_PORTS or ports[1] in _TLS_TCP_PORTS else None
+        self.dns = _Sub() if ports[0] in _DNS_TCP_PORTS or ports[1] in _DNS_TCP_PORTS else None
+
+
+def _subs(flow):
+    st = flow.state
+    if st is None:
+        st = flow.state = _Subs(flow)
+    return st
+
+
+def _done(flow, st):
+    if all(s is None or s.ignored for s in (st.http, st.tls, st.dns)):
+        flow.ignore()
+
+
+def on_stream(flow, from_originator, data):
+    if flow.proto != 6:
+        return
+    st = _subs(flow)
+    frame = flow.frame
+    sub = st.http
+    if sub is not None and not sub.ignored:
+        sub.flow = flow
+        _http.on_stream(sub, from_originator, data)
+        sub.flow = None         # the handle is valid in this callback only
+    sub = st.tls
+    if sub is not None and not sub.ignored:
+        sub.flow = flow
+        before = sub.state is not None and sub.state.client is not None
+        _tls.on_stream(sub, from_originator, data)
+        sub.flow = None
+        t = sub.state
+        if not before and t is not None and t.client is not None:
+            _note("tls.handshake.extensions_server_name", t.client["sni"], frame)
+    sub = st.dns
+    if sub is not None and not sub.ignored:
+        sub.flow = flow
+        out = _dns.pktd.records
+        del out[:]
+        _dns.on_stream(sub, from_originator, data)
+        sub.flow = None
+        for r in out:
+            if r["questions"]:
+                _note("dns.qry.name", _tshark_name(r["questions"][0]["name"]), frame)
+                break
+        del out[:]
+    _done(flow, st)
+
+
+def on_gap(flow, from_originator, nbytes):
+    if flow.proto != 6:
+        return
+    st = _subs(flow)
+    for mod, sub in ((_http, st.http), (_tls, st.tls), (_dns, st.dns)):
+        if sub is not None and not sub.ignored:
+            sub.flow = flow
+            mod.on_gap(sub, from_originator, nbytes)
+            sub.flow = None
+    _done(flow, st)
+
+
+_SSDP_PORT = 1900
+
+
+def _ssdp_host(payload):
+    """Host field of an HTTP request carried in one UDP datagram (SSDP)."""
+    data = bytes(payload)
+    end = _http._header_end(data, 0)
+    if end < 0:
+        return None
+    lines = data[:end].split(b"\n")
+    first = lines[0].rstrip(b"\r").split(b" ")
+    if len(first) != 3 or not first[2].startswith(b"HTTP/") or first[0].startswith(b"HTTP/"):
+        return None
+    fields = _http._fields(lines[1:])
+    host = fields.get(_http._F_HOST) if fields else None
+    return None if host is None else _http._text(host)
+
+
+def _quic_sni(pkt):
+    """SNI of a QUIC Initial ClientHello completed by this datagram."""
+    out = _tls.pktd.records
+    del out[:]
+    _tls.on_packet(pkt)
+    sni = out[0]["sni"] if out else None
+    del out[:]
+    return sni
 
 
 def on_packet(pkt):
@@ -213,6 +391,12 @@ def on_packet(pkt):
     if _held is not None:
         pktd.emit(_held)
     _held = _record(pkt)
+    if pkt.proto == 17 and not pkt.is_fragment:
+        sport, dport = pkt.sport, pkt.dport
+        if sport == 443 or dport == 443:
+            _note("tls.handshake.extensions_server_name", _quic_sni(pkt), pkt.frame)
+        elif sport == _SSDP_PORT or dport == _SSDP_PORT:
+            _note("http.host", _ssdp_host(pkt.payload), pkt.frame)
 
 
 def teardown():

@@ -4,9 +4,11 @@ One JSON record per transaction (request + its response), from the
 on_stream / on_gap / on_flow_end hooks (docs/plugins.md). The decoder is
 driven by content, not ports: a flow whose first bytes from the originator
 are not a request line (or from the responder not a status line) is
-dropped with flow.ignore(). FILTER below limits it to the usual ports; a
-wider filter ("tcp") works too and only costs the first segment of every
-other flow.
+dropped with flow.ignore(), so FILTER is every TCP flow (HTTP on any port,
+as tshark's heuristics find it: proxies, development servers); another
+flow costs one or two on_stream calls before it is ignored and its
+reassembly stops. Narrow FILTER ("tcp port 80 or tcp port 8080") to skip
+even those.
 
 What it follows, per direction, without keeping bodies:
   - request and status line and header fields, across segment boundaries
@@ -48,11 +50,17 @@ import re
 
 import pktd
 
-FILTER = "tcp port 80 or tcp port 8080 or tcp port 8000"
+FILTER = "tcp"
 
 MAX_HEADER = 32768      # bytes of one header block (request/status line + fields)
 MAX_LINE = 4096         # one chunk-size or trailer line
 MAX_PENDING = 32        # requests waiting for their response (pipelining)
+
+# Optional: called as request_hook(flow, txn) as soon as a request header
+# block is parsed (txn.method, .host, .uri, ... are set), inside on_stream.
+# plugins/fields.py uses it to report http.host on the frame that completed
+# the request, as tshark does.
+request_hook = None
 _STEP = 4096            # header bytes copied per search step
 
 stats = {
@@ -250,6 +258,8 @@ def _request_header(h, d, flow, block):
         _emit(flow, old)
     p.append(t)
     d.txn = t
+    if request_hook is not None:
+        request_hook(flow, t)
     _start_body(d, kind[0], kind[1])
     if d.state == _HDR:
         _request_done(h, d, flow)

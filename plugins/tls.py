@@ -69,6 +69,9 @@ except ImportError:                     # Debian: apt-get install python3-crypto
     HAVE_AES = False
 
 FILTER = "tcp or udp port 443"
+# on_packet is only for QUIC: the TCP flows FILTER lets in reach on_stream,
+# and this keeps their packets from calling on_packet for nothing.
+PACKET_FILTER = "udp port 443"
 
 MAX_HELLO = 16384       # bytes of one hello message gathered (handshake header excluded)
 MAX_PRELUDE = 16384     # bytes of a CONNECT request / response header

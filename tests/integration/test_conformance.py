@@ -6,6 +6,9 @@ after normalising formatting only (hex vs decimal, address notation, case).
 Agreement is counted over the (frame, field) cells where either side has a
 value. The test checks:
   - overall agreement >= 99.9% over the whole corpus (every link type);
+  - per field, for http.host, tls.handshake.extensions_server_name and
+    dns.qry.name (values that come from TCP streams or QUIC Initials):
+    agreement >= 97% of that field's own cells;
   - every disagreement is listed, with a reason written by a person, in
     tests/integration/conformance-expected.tsv; listed ones that now agree
     are reported as stale (printed, not a failure);
@@ -27,6 +30,7 @@ FIELDS = [
     "ip.src", "ip.dst", "ip.proto", "ipv6.src", "ipv6.dst", "ipv6.nxt",
     "tcp.srcport", "tcp.dstport", "tcp.flags", "udp.srcport", "udp.dstport",
     "icmp.type", "icmpv6.type", "dns.qry.name",
+    "tls.handshake.extensions_server_name", "http.host",
 ]
 INT_FIELDS = {"frame.number", "frame.len", "frame.cap_len", "vlan.id", "ip.proto",
               "ipv6.nxt", "tcp.srcport", "tcp.dstport", "tcp.flags", "udp.srcport",
@@ -35,6 +39,10 @@ ADDR_FIELDS = {"ip.src", "ip.dst", "ipv6.src", "ipv6.dst"}
 MAC_FIELDS = {"eth.src", "eth.dst"}
 
 THRESHOLD = 99.9   # percent of all cells, whole corpus
+# Fields that need TCP streams (or QUIC decryption) for some of their
+# values: each must agree on at least this many percent of its own cells.
+STREAM_FIELDS = ("http.host", "tls.handshake.extensions_server_name", "dns.qry.name")
+STREAM_THRESHOLD = 97.0
 
 EXPECTED = os.path.join(REPO, "tests", "integration", "conformance-expected.tsv")
 EXPECTED_HEADER = ["file", "frame", "field", "pktd", "tshark", "reason"]
@@ -107,8 +115,9 @@ def read_pktd(records):
     return rows, dups
 
 
-def compare(fname, ours, theirs):
-    """(cells, agreeing, [(file, frame, field, pktd, tshark), ...])."""
+def compare(fname, ours, theirs, per_field=None):
+    """(cells, agreeing, [(file, frame, field, pktd, tshark), ...]);
+    per_field, if given, {field: [agreeing, cells]} is added to."""
     cells = agree = 0
     diffs = []
     for frame in sorted(set(ours) | set(theirs)):
@@ -119,10 +128,15 @@ def compare(fname, ours, theirs):
             if va is None and vb is None:
                 continue
             cells += 1
-            if va == vb:
+            same = va == vb
+            if same:
                 agree += 1
             else:
                 diffs.append((fname, str(frame), field, va or ABSENT, vb or ABSENT))
+            if per_field is not None:
+                pf = per_field.setdefault(field, [0, 0])
+                pf[0] += same
+                pf[1] += 1
     return cells, agree, diffs
 
 
@@ -165,6 +179,7 @@ def test_conformance_with_tshark():
     problems = []
     all_diffs = []
     tot_cells = tot_agree = 0
+    per_field = {}
     print("conformance: pktd + fields.py vs tshark, per file (cells where either side has a value)")
     with TempDir() as tmp:
         for fname in captures:
@@ -197,7 +212,7 @@ def test_conformance_with_tshark():
                 ours, dups = {}, []
             if dups:
                 problems.append("%s: frames emitted more than once: %s" % (fname, dups[:10]))
-            cells, agree, diffs = compare(fname, ours, theirs)
+            cells, agree, diffs = compare(fname, ours, theirs, per_field)
             tot_cells += cells
             tot_agree += agree
             all_diffs.extend(diffs)
@@ -206,6 +221,12 @@ def test_conformance_with_tshark():
     overall = 100.0 * tot_agree / max(tot_cells, 1)
     print("conformance: overall %d/%d cells agree = %.3f%% (threshold %.1f%%)" % (
         tot_agree, tot_cells, overall, THRESHOLD))
+    field_pct = {}
+    for field in STREAM_FIELDS:
+        a, c = per_field.get(field, (0, 0))
+        field_pct[field] = 100.0 * a / c if c else 100.0
+        print("conformance: %s %d/%d cells agree = %.2f%% (threshold %.0f%%)" % (
+            field, a, c, field_pct[field], STREAM_THRESHOLD))
 
     expected = read_expected()
     if os.environ.get("PKTD_UPDATE_EXPECTED") == "1":
@@ -240,5 +261,8 @@ def test_conformance_with_tshark():
             len(unexplained), os.path.relpath(EXPECTED, REPO), "\t".join(unexplained[0])))
     if overall < THRESHOLD:
         problems.append("overall agreement %.3f%% is below %.1f%%" % (overall, THRESHOLD))
+    for field, pct in field_pct.items():
+        if pct < STREAM_THRESHOLD:
+            problems.append("%s agreement %.2f%% is below %.0f%%" % (field, pct, STREAM_THRESHOLD))
     if problems:
         raise AssertionError("%d problem(s):\n%s" % (len(problems), "\n".join(problems)))
