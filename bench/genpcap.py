@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """genpcap.py: write a deterministic synthetic capture for benchmarks.
 
-usage: genpcap.py OUT.pcap --packets N [--mix realistic|dns] [--seed S]
+usage: genpcap.py OUT.pcap --packets N [--mix realistic|dns|web] [--seed S]
 
 realistic: Ethernet, about 8% 802.1Q-tagged; IPv4 (90%) and IPv6 (10%);
   TCP 62% (bulk 1514-byte segments, small ACKs, mid-size requests),
@@ -9,6 +9,15 @@ realistic: Ethernet, about 8% 802.1Q-tagged; IPv4 (90%) and IPv6 (10%);
   ARP 4%; a few thousand hosts and ports; mean frame size about 440 bytes.
 dns: DNS over UDP/53, queries and responses (A, AAAA, CNAME, MX, TXT
   answers with name compression), as a resolver's link carries.
+web: whole TCP connections, about 2,000 open at once and interleaved
+  packet by packet, from 2,000 clients to 50 servers: 55% HTTP/1.1 on port
+  80 (1-3 GET requests with Host and User-Agent, responses with
+  Content-Length bodies of 0.3-30 KB in 1448-byte segments), 45% TLS on
+  port 443 (a 517-byte TLS 1.3 ClientHello with SNI, ALPN, supported
+  versions, groups, signature algorithms and a key share; ServerHello,
+  ChangeCipherSpec and encrypted records of 1-40 KB); handshakes, ACKs and
+  FIN exchanges included (about 20 packets a connection). Flow-heavy, and
+  real payloads for http.py / tls.py and tshark's http / tls dissectors.
 
 The same seed and arguments always give the same bytes.
 """
@@ -76,6 +85,114 @@ def dns_message(rng, ident, response):
     return struct.pack('!HHHHHH', ident, 0x8180, 1, count, 0, 0) + q + answers
 
 
+def tls_ext(etype, body):
+    return struct.pack('!HH', etype, len(body)) + body
+
+
+def client_hello(rng, sni):
+    """A TLS 1.3 ClientHello record like a browser's (517 bytes with padding)."""
+    name = sni.encode()
+    ciphers = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+               0x009c, 0x009d, 0x002f, 0x0035]
+    exts = tls_ext(0, struct.pack('!HBH', len(name) + 3, 0, len(name)) + name)
+    exts += tls_ext(23, b'') + tls_ext(0xff01, b'\x00')
+    exts += tls_ext(10, struct.pack('!HHHHH', 8, 0x001d, 0x0017, 0x0018, 0x0019))
+    exts += tls_ext(11, b'\x01\x00')
+    exts += tls_ext(35, b'')
+    alpn = b'\x02h2\x08http/1.1'
+    exts += tls_ext(16, struct.pack('!H', len(alpn)) + alpn)
+    exts += tls_ext(5, b'\x01\x00\x00\x00\x00')
+    sigs = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]
+    exts += tls_ext(13, struct.pack('!H%dH' % len(sigs), 2 * len(sigs), *sigs))
+    exts += tls_ext(51, struct.pack('!HHH', 38, 0x001d, 32) + bytes(rng.randrange(256) for _ in range(32)))
+    exts += tls_ext(45, b'\x01\x01')
+    exts += tls_ext(43, b'\x04\x03\x04\x03\x03')
+    body = b'\x03\x03' + bytes(rng.randrange(256) for _ in range(32)) + b'\x20' + \
+        bytes(rng.randrange(256) for _ in range(32))
+    body += struct.pack('!H%dH' % len(ciphers), 2 * len(ciphers), *ciphers) + b'\x01\x00'
+    pad = 508 - (len(body) + 2 + len(exts) + 4) - 4
+    if pad > 0:
+        exts += tls_ext(21, b'\x00' * pad)
+    body += struct.pack('!H', len(exts)) + exts
+    hs = b'\x01' + struct.pack('!I', len(body))[1:] + body
+    return b'\x16\x03\x01' + struct.pack('!H', len(hs)) + hs
+
+
+def server_hello(rng):
+    exts = tls_ext(43, b'\x03\x04') + tls_ext(51, struct.pack('!HH', 0x001d, 32) +
+                                                bytes(rng.randrange(256) for _ in range(32)))
+    body = b'\x03\x03' + bytes(rng.randrange(256) for _ in range(32)) + b'\x20' + \
+        bytes(rng.randrange(256) for _ in range(32)) + b'\x13\x01\x00' + struct.pack('!H', len(exts)) + exts
+    hs = b'\x02' + struct.pack('!I', len(body))[1:] + body
+    return b'\x16\x03\x03' + struct.pack('!H', len(hs)) + hs + b'\x14\x03\x03\x00\x01\x01'
+
+
+class Conn:
+    """One TCP connection of the web mix: its packets, made on demand."""
+
+    def __init__(self, gen):
+        r = gen.rng
+        self.client = r.choice(gen.hosts4)
+        self.server = r.choice(gen.servers4)
+        self.cport = r.randrange(1024, 65535)
+        self.tls = r.random() < 0.45
+        self.sport = 443 if self.tls else 80
+        self.seq = [r.randrange(1 << 32), r.randrange(1 << 32)]       # client, server
+        self.site = 'www.site%d.example' % r.randrange(3000)
+        self.script = self.plan(gen)
+
+    def seg(self, d, flags, data=b''):
+        """A segment from the client (d = 0) or the server (1)."""
+        out = (d, flags, self.seq[d], self.seq[1 - d], data)
+        self.seq[d] = (self.seq[d] + len(data) + (1 if flags & 0x03 else 0)) & 0xffffffff
+        return out
+
+    def send(self, d, data, out):
+        """data in 1448-byte segments, an ACK back every second one."""
+        for i in range(0, len(data), 1448):
+            out.append(self.seg(d, 0x18, data[i:i + 1448]))
+            if (i // 1448) % 2 == 1 or i + 1448 >= len(data):
+                out.append(self.seg(1 - d, 0x10))
+
+    def plan(self, gen):
+        r = gen.rng
+        out = [self.seg(0, 0x02), self.seg(1, 0x12), self.seg(0, 0x10)]
+        if self.tls:
+            self.send(0, client_hello(r, self.site), out)
+            self.send(1, server_hello(r) + b'\x17\x03\x03\x0b\xb8' + gen.payload(1000) * 3, out)
+            self.send(0, b'\x17\x03\x03\x00\x35' + gen.payload(53), out)
+            for _ in range(r.choice((1, 1, 2, 3))):
+                n = r.randrange(200, 500)
+                self.send(0, b'\x17\x03\x03' + struct.pack('!H', n) + gen.payload(n), out)
+                n = r.randrange(1000, 40000)
+                body = b''.join(b'\x17\x03\x03' + struct.pack('!H', min(1400, n - k)) +
+                                gen.payload(min(1400, n - k)) for k in range(0, n, 1400))
+                self.send(1, body, out)
+        else:
+            for _ in range(r.choice((1, 1, 1, 2, 3))):
+                path = '/%s/%d.%s' % (r.choice(('img', 'static', 'api', 'news', 'js')), r.randrange(100000),
+                                      r.choice(('html', 'png', 'js', 'json')))
+                req = ('GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) '
+                       'bench/1.0\r\nAccept: */*\r\nAccept-Encoding: gzip\r\n\r\n' % (path, self.site))
+                self.send(0, req.encode(), out)
+                n = r.randrange(300, 30000)
+                head = ('HTTP/1.1 200 OK\r\nServer: bench\r\nContent-Type: text/html\r\n'
+                        'Content-Length: %d\r\n\r\n' % n).encode()
+                body = (gen.payload(1400) * (n // 1400 + 1))[:n]
+                self.send(1, head + body, out)
+        out += [self.seg(0, 0x11), self.seg(1, 0x11), self.seg(0, 0x10)]
+        out.reverse()
+        return out
+
+    def frame(self, gen):
+        d, flags, seq, ack, data = self.script.pop()
+        src, dst, sp, dp = (self.client, self.server, self.cport, self.sport) if d == 0 else \
+            (self.server, self.client, self.sport, self.cport)
+        l4 = tcp_header(sp, dp, seq, ack, flags) + data
+        gen.ident += 1
+        return gen.l2(0x0800, False) + ipv4_header(src, dst, 6, len(l4), gen.ident) + l4
+
+
 class Gen:
     def __init__(self, seed, mix):
         self.rng = random.Random(seed)
@@ -87,6 +204,8 @@ class Gen:
         self.ts = 1700000000.0
         self.ident = 0
         self.fill = bytes(self.rng.randrange(256) for _ in range(4096))
+        self.conns = []
+        self.connections = 0
 
     def payload(self, n):
         start = self.rng.randrange(0, 4096 - 1500)
@@ -150,6 +269,19 @@ class Gen:
                           b'\x00' * 6, r.choice(self.hosts4))
         return self.l2(0x0806, False) + arp + b'\x00' * 18
 
+    def frame_web(self):
+        conns = self.conns
+        while len(conns) < 2000:
+            conns.append(Conn(self))
+            self.connections += 1
+        i = self.rng.randrange(len(conns))
+        c = conns[i]
+        data = c.frame(self)
+        if not c.script:
+            conns[i] = conns[-1]
+            conns.pop()
+        return data
+
     def frame_dns(self):
         r = self.rng
         self.ident += 1
@@ -164,7 +296,7 @@ class Gen:
         return self.l2(0x0800, False) + ipv4_header(src, dst, 17, len(l4), self.ident) + l4
 
     def write(self, path, n):
-        frame = self.frame_dns if self.mix == 'dns' else self.frame_realistic
+        frame = {'dns': self.frame_dns, 'web': self.frame_web}.get(self.mix, self.frame_realistic)
         total = 0
         with open(path, 'wb') as f:
             f.write(PCAP_HDR)
@@ -189,7 +321,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('out')
     ap.add_argument('--packets', type=int, default=2000000)
-    ap.add_argument('--mix', choices=('realistic', 'dns'), default='realistic')
+    ap.add_argument('--mix', choices=('realistic', 'dns', 'web'), default='realistic')
     ap.add_argument('--seed', type=int, default=42)
     a = ap.parse_args()
     total = Gen(a.seed, a.mix).write(a.out, a.packets)

@@ -5,9 +5,13 @@ Generates its inputs with bench/genpcap.py (deterministic), runs each
 configuration RUNS times (default 3), and prints a table of packets/s
 (median, min-max), the ratio to each peer, ns/packet, and what pktd's
 --stats-json says about GC pauses, dispatch latency and allocations. The
-same goes to build/bench/results.json.
+same goes to build/bench/results.json. Flow rows (genpcap.py --mix web:
+whole HTTP and TLS connections): pktd with --flows /dev/null against pktd
+alone (what flow tracking adds per packet), http.py and tls.py against
+tshark extracting the same field (http.host, the SNI).
 
-usage: bench/run.py [--packets N] [--dns-packets N] [--scapy-packets N] [--runs R] [--only NAME,...]
+usage: bench/run.py [--packets N] [--dns-packets N] [--scapy-packets N] [--web-packets N] [--runs R]
+                    [--only NAME,...]
 """
 import argparse
 import json
@@ -41,6 +45,7 @@ class Config:
         self.name, self.cmd, self.packets, self.group = name, cmd, packets, group
         self.peer, self.stats, self.unit = peer, stats, unit
         self.walls, self.rates, self.last_stats = [], [], None
+        self.loop_seconds = []  # --stats-json wall_seconds: the replay loop only (no start-up, no teardown)
 
     def run_once(self):
         cmd = list(self.cmd)
@@ -58,6 +63,7 @@ class Config:
         if self.stats:
             with open(stats_path) as f:
                 self.last_stats = json.load(f)
+            self.loop_seconds.append(self.last_stats.get('wall_seconds', 0))
 
     def summary(self):
         s = {
@@ -91,6 +97,7 @@ def main():
     ap.add_argument('--scapy-packets', type=int, default=50000)
     ap.add_argument('--gc-packets', type=int, default=600000)
     ap.add_argument('--gc-pps', type=int, default=200000)
+    ap.add_argument('--web-packets', type=int, default=1000000)
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--only', default='')
     a = ap.parse_args()
@@ -102,6 +109,9 @@ def main():
     # GC pauses: a flow table growing past 500k entries, replayed at a fixed
     # rate (as live traffic comes), so latency is GC and dispatch, not queueing.
     gcin = gen('realistic', a.gc_packets, 'realistic')
+    # Flows: whole HTTP and TLS connections (genpcap.py --mix web), for the
+    # cost of flow tracking and for http.py / tls.py beside tshark.
+    web = gen('web', a.web_packets, 'web')
     plug = lambda name: os.path.join(REPO, name)  # noqa: E731
 
     configs = [
@@ -122,6 +132,16 @@ def main():
                'dns', stats=True, unit='messages'),
         Config('dpkt-dns', [PY, plug('bench/peers/dpkt_dns.py'), dns], a.dns_packets, 'dns', peer=True,
                unit='messages'),
+        Config('pktd-noplugin-web', [PKTD, '-q', '-r', web], a.web_packets, 'flows', stats=True),
+        Config('pktd-flows', [PKTD, '-q', '-r', web, '--flows', '/dev/null'], a.web_packets, 'flows', stats=True),
+        Config('pktd-http', [PKTD, '-q', '-r', web, '-p', plug('plugins/http.py'), '-o', '/dev/null'], a.web_packets,
+               'http', stats=True),
+        Config('tshark-http-host', ['tshark', '-n', '-r', web, '-T', 'fields', '-e', 'http.host'], a.web_packets,
+               'http', peer=True),
+        Config('pktd-tls', [PKTD, '-q', '-r', web, '-p', plug('plugins/tls.py'), '-o', '/dev/null'], a.web_packets,
+               'tls', stats=True),
+        Config('tshark-tls-sni', ['tshark', '-n', '-r', web, '-T', 'fields', '-e',
+                                  'tls.handshake.extensions_server_name'], a.web_packets, 'tls', peer=True),
     ]
     if a.only:
         keep = set(a.only.split(','))
@@ -148,9 +168,22 @@ def main():
         print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s | %s |' % (
             r['name'], r['items'], r['unit'], fmt_rate(r['rate_median']), fmt_rate(r['rate_min']),
             fmt_rate(r['rate_max']), r['ns_per_item'], ratios, gc, lat_s, r.get('py_blocks_growth', '')))
+    extra = {}
+    byname = {c.name: c for c in configs}
+    base, flows = byname.get('pktd-noplugin-web'), byname.get('pktd-flows')
+    if base and flows:
+        # The replay loop's own time (--stats-json), so start-up, the
+        # table's pre-faulting and teardown are left out.
+        med = (statistics.median(flows.loop_seconds) - statistics.median(base.loop_seconds)) / a.web_packets * 1e9
+        low = (min(flows.loop_seconds) - min(base.loop_seconds)) / a.web_packets * 1e9
+        created = (flows.last_stats.get('flows') or {}).get('created', 0)
+        print('\nbench: flow tracking (--flows /dev/null, %d flows) adds %.1f ns/packet over the no-plugin path '
+              '(medians; %.1f between the fastest runs) on %d packets of the web mix; target: at most 50' % (
+                  created, med, low, a.web_packets))
+        extra['flow_tracking_ns_per_packet'] = {'median': med, 'fastest': low, 'flows': created}
     with open(os.path.join(OUT, 'results.json'), 'w') as f:
-        json.dump({'time': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'runs': a.runs, 'rows': rows}, f,
-                  indent=1)
+        json.dump(dict({'time': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), 'runs': a.runs, 'rows': rows},
+                       **extra), f, indent=1)
     print('\nbench: wrote %s' % os.path.join(OUT, 'results.json'))
 
 
