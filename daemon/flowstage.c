@@ -269,7 +269,7 @@ static void on_end(void *ctx, struct flow *f, enum flow_end_reason reason)
 	struct flowstage *fs = ctx;
 	if (fs->out) {
 		int n = flow_record_json(f, fs->line, sizeof(fs->line));
-		if (n > 0 && (size_t)n < sizeof(fs->line) && fwrite(fs->line, 1, (size_t)n, fs->out) == (size_t)n)
+		if (n > 0 && (size_t)n < sizeof(fs->line) && fwrite_unlocked(fs->line, 1, (size_t)n, fs->out) == (size_t)n)
 			fs->k.records++;
 		else
 			fs->k.record_errors++;

@@ -107,6 +107,26 @@ class Packet:
     payload: View
     payload_len: int
     raw: View
+    arp_htype: Optional[int]
+    arp_ptype: Optional[int]
+    arp_sender_mac: Optional[str]
+    arp_sender_ip: Optional[str]
+    arp_target_mac: Optional[str]
+    arp_target_ip: Optional[str]
+    quoted_src: Optional[str]      # ICMP/ICMPv6 errors: the quoted packet
+    quoted_dst: Optional[str]
+    quoted_proto: Optional[int]
+    quoted_sport: Optional[int]
+    quoted_dport: Optional[int]
+    sctp_vtag: Optional[int]
+    sctp_chunk_type: Optional[int]
+    sctp_chunks: Optional[int]
+    igmp_type: Optional[int]
+    igmp_max_resp: Optional[int]
+    igmp_group: Optional[str]
+    igmp_records: Optional[int]
+    ppp_proto: Optional[int]
+    pppoe_session: Optional[int]
     # The packet's flow: set when the plugin has FLOWS = True or a flow hook
     # and the packet has a flow (not ARP, not a fragment); None in on_batch.
     flow: Optional[Flow]
