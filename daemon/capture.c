@@ -102,7 +102,7 @@ static void close_current(struct capture *c)
 	if (!c->src)
 		return;
 	c->input_bytes_done += source_bytes_read(c->src);
-	if (c->src_in_place) {
+	if (c->src_exports != NULL) {
 		/* Slots still point into this input: close it once the ring
 		 * has released them. */
 		c->retired[c->nretired++] = (struct capture_retired){ c->src, ring_published(c->ring) };
@@ -134,8 +134,9 @@ static bool open_next(struct capture *c)
 		 * keep it open until the ring lets go of it. */
 		if (c->nretired)
 			reap_retired(c, false);
-		c->src_in_place = c->src && source_exports(c->src) && c->nretired < CAPTURE_RETIRED_MAX &&
-				  !pace_on(&c->pace);
+		c->src_exports = c->src && c->nretired < CAPTURE_RETIRED_MAX && !pace_on(&c->pace)
+				 ? source_exports(c->src)
+				 : NULL;
 		c->current_name = name;
 		if (!c->src) {
 			fprintf(stderr, "pktd: %s\n", err);
@@ -180,9 +181,9 @@ static void take_record(struct capture *c, const struct source_record *rec)
 static void fill_slot(struct capture *c, struct ring_slot *slot, const struct source_record *rec)
 {
 	struct pkt *p = &slot->pkt;
-	if (c->src_in_place) {
+	if (c->src_exports) {
 		p->data = rec->data;
-		slot->exports = source_exports(c->src);
+		slot->exports = c->src_exports;
 	} else {
 		memcpy(slot->frame->data, rec->data, rec->caplen);
 		p->data = slot->frame->data;
@@ -251,7 +252,7 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 		 * only ever read when it can be queued (--overflow=block, the
 		 * file default); with drop, it is read and dropped. An input
 		 * read in place needs no arena bytes. */
-		bool in_place = c->src_in_place;
+		bool in_place = c->src_exports != NULL;
 		struct ring_slot *slot = ring_reserve(c->ring, in_place ? 0 : c->snaplen);
 		if (!slot && c->overflow != OVERFLOW_DROP)
 			return CAPTURE_FULL;

@@ -42,7 +42,9 @@ struct capture {
 	unsigned ninputs, next_input;
 	const char *current_name;
 	struct source *src;
-	bool src_in_place; /* records of src are used where they lie (mapped input) */
+	/* Records of src are used where they lie (a mapped input): their
+	 * exports counter; NULL when records are copied into the arena. */
+	_Atomic uint32_t *src_exports;
 	struct capture_retired retired[CAPTURE_RETIRED_MAX];
 	unsigned nretired;
 	uint32_t snaplen;
