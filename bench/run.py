@@ -24,7 +24,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, 'build', 'bench')
 PY = '/usr/bin/python3'
-PKTD = os.path.join(REPO, 'build', 'pktd')
+PKTD = os.environ.get('PKTD', os.path.join(REPO, 'build', 'pktd'))  # another build: PKTD=build/x/pktd
 
 
 def gen(name, packets, mix):
