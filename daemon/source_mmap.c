@@ -48,6 +48,8 @@ struct mmap_reader {
 	const uint8_t *map;
 	size_t size;
 	uint64_t off;
+	uint64_t prefetched; /* bytes up to here were prefetched into the cache */
+	uint64_t populated;  /* bytes up to here were mapped (MADV_POPULATE_READ) */
 	bool swap; /* file written in the other byte order */
 	bool nano;
 	enum lengths lengths;
@@ -129,6 +131,35 @@ struct mmap_reader *mmap_reader_open(int fd, const char *name, uint32_t snaplen,
 	return r;
 }
 
+/* Keep the bytes ahead of the reader on their way in. Each record's place
+ * depends on the one before, so neither the CPU's prefetcher nor the
+ * page-fault path can run ahead on their own: map the file a chunk at a
+ * time before it is needed (one call instead of a fault every few pages)
+ * and prefetch a few KiB ahead into the cache. */
+#define PREFETCH_AHEAD 4096u
+#define POPULATE_AHEAD (4u << 20)
+#define POPULATE_CHUNK (2u << 20)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static inline void stream_ahead(struct mmap_reader *r)
+{
+	if (__builtin_expect(r->populated < r->size && r->populated < r->off + POPULATE_AHEAD, 0)) {
+		uint64_t len = r->size - r->populated < POPULATE_CHUNK ? r->size - r->populated : POPULATE_CHUNK;
+		/* Best effort (older kernels say EINVAL): the pages fault in anyway. */
+		madvise((void *)(r->map + r->populated), len, MADV_POPULATE_READ);
+		r->populated += len;
+	}
+	uint64_t want = r->off + PREFETCH_AHEAD;
+	if (want > r->size)
+		want = r->size;
+	while (r->prefetched < want) {
+		__builtin_prefetch(r->map + r->prefetched);
+		r->prefetched += 64;
+	}
+}
+
 enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record *rec, char *err, size_t errlen)
 {
 	if (r->off == r->size)
@@ -138,6 +169,7 @@ enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record 
 			 (unsigned long long)r->off, (unsigned long long)(r->size - r->off));
 		return SOURCE_ERROR;
 	}
+	stream_ahead(r);
 	const uint8_t *h = r->map + r->off;
 	uint32_t sec = rd32(r, h), frac = rd32(r, h + 4), caplen = rd32(r, h + 8), wirelen = rd32(r, h + 12);
 	if (r->lengths == LENGTHS_SWAPPED || (r->lengths == LENGTHS_MAYBE_SWAPPED && caplen > wirelen)) {
