@@ -350,6 +350,8 @@ struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key 
  * flow_prefetch (a few packets later) prefetches the flow the bucket names;
  * flow_lookup_or_create_prepared does the rest. */
 struct flow_prepared {
+	/* The first 44 bytes have struct flow_key's layout (the canonical
+	 * key), so the lookup compares and stores them as whole words. */
 	uint64_t a0, a1, b0, b1; /* endpoint A's and B's address as 8-byte words */
 	uint16_t pa, pb;
 	uint32_t tunnel;
