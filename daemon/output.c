@@ -217,6 +217,27 @@ int output_write_json(struct output *o, PyObject *record)
 	return 0;
 }
 
+int output_reserve(struct output *o, size_t n)
+{
+	return buf_reserve(o, n);
+}
+
+int output_write_line(struct output *o)
+{
+	if (put(o, "\n", 1) < 0) {
+		o->errors++;
+		return -1;
+	}
+	if (fwrite(o->buf, 1, o->len, o->fp) != o->len) {
+		o->errors++;
+		PyErr_SetFromErrno(PyExc_OSError);
+		return -1;
+	}
+	o->records++;
+	o->bytes += o->len;
+	return 0;
+}
+
 static int open_fp(struct output *o, char *err, size_t errlen)
 {
 	if (!o->path) {

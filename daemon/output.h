@@ -30,5 +30,10 @@ void output_close(struct output *o);
 
 /* JSON-escape `s` into the output's line buffer (for C-side writers). */
 int output_json_string(struct output *o, const char *s, size_t n);
+/* For C-side record writers, which build a line in o->buf[0 .. o->len):
+ * room for n more bytes at o->buf + o->len (-1 with a Python exception
+ * set), and writing the line with its newline, counted as a record. */
+int output_reserve(struct output *o, size_t n);
+int output_write_line(struct output *o);
 
 #endif

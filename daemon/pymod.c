@@ -15,6 +15,7 @@
 #include "events.h"
 #include "output.h"
 #include "packet.h"
+#include "pydns.h"
 #include "pyflow.h"
 
 #define INT_CACHE 65536
@@ -409,6 +410,25 @@ PyObject *pymod_int(uint64_t v)
 PyObject *pymod_ip_addr(unsigned version, const uint8_t *a)
 {
 	return version == 4 ? addr_str(4, a, 4) : addr_str(6, a, 16);
+}
+
+const struct pkt *pymod_packet_pkt(PyObject *obj)
+{
+	if (!PyObject_TypeCheck(obj, &Packet_Type)) {
+		PyErr_SetString(PyExc_TypeError, "expected a pktd.Packet");
+		return NULL;
+	}
+	PacketObject *pk = (PacketObject *)obj;
+	if (pk->epoch != g_epoch) {
+		stale_error();
+		return NULL;
+	}
+	return pk->p;
+}
+
+struct output *pymod_output(void)
+{
+	return g_output;
 }
 
 static int view_reclaim(ViewObject **vp)
@@ -1094,6 +1114,7 @@ static PyObject *pyinit_pktd(void)
 	    PyModule_AddObjectRef(m, "Packet", (PyObject *)&Packet_Type) < 0 ||
 	    PyModule_AddObjectRef(m, "View", (PyObject *)&View_Type) < 0 ||
 	    PyModule_AddObjectRef(m, "Batch", (PyObject *)&Batch_Type) < 0 || pyflow_add_type(m) < 0 ||
+	    pydns_add_functions(m) < 0 ||
 	    PyModule_AddObjectRef(m, "STREAMS", Py_True) < 0 || /* on_stream is delivered (flowstage.h) */
 	    PyModule_AddStringConstant(m, "version", PKTD_VERSION) < 0) {
 		Py_DECREF(m);

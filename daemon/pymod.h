@@ -18,6 +18,7 @@
 #include "ring.h"
 
 struct output;
+struct pkt;
 
 /* Call before Py_Initialize: makes `import pktd` resolve to us. */
 int pymod_register(void);
@@ -70,6 +71,10 @@ PyObject *pymod_stale_error(void);
 /* Cached small ints and address strings (new references). */
 PyObject *pymod_int(uint64_t v);
 PyObject *pymod_ip_addr(unsigned version, const uint8_t *addr);
+/* For pydns.c: the decoded packet behind a packet object (NULL with
+ * TypeError or pktd.ViewError set), and where pktd.emit() writes. */
+const struct pkt *pymod_packet_pkt(PyObject *packet);
+struct output *pymod_output(void);
 
 /* Counters for stats. */
 struct pymod_counters {

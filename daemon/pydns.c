@@ -1,0 +1,141 @@
+/* pydns.c: pktd.dns_emit() and pktd.dns_emit_udp(): one call per DNS
+ * message from Python; parsers/dns.c decodes it, daemon/dnsrec.c writes
+ * plugins/dns.py's record to the output. Nothing GC-tracked is allocated
+ * per message: the results are True, False and None, the decoded message
+ * lives in one static struct (the GIL serialises callers). */
+#include "pydns.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+
+#include "dns.h"
+#include "dnsrec.h"
+#include "packet.h"
+#include "pymod.h"
+
+static struct dns_msg g_msg;
+
+/* Decode msg and write its record: True, False when it is malformed, NULL
+ * on an output error. */
+static PyObject *decode_and_write(const uint8_t *msg, size_t len, const struct dnsrec_meta *meta)
+{
+	struct output *o = pymod_output();
+	if (!o) {
+		PyErr_SetString(PyExc_RuntimeError, "pktd.dns_emit: no output open");
+		return NULL;
+	}
+	if (dns_decode(msg, len, &g_msg) != DNS_OK)
+		Py_RETURN_FALSE;
+	if (dnsrec_write(o, meta, msg, len, &g_msg) < 0) {
+		pymod_counters.emit_errors++;
+		return NULL;
+	}
+	pymod_counters.emitted++;
+	Py_RETURN_TRUE;
+}
+
+static int arg_str(PyObject *v, const char *what, const char **s, size_t *n)
+{
+	Py_ssize_t k;
+	if (!PyUnicode_Check(v)) {
+		PyErr_Format(PyExc_TypeError, "pktd.dns_emit: %s must be str", what);
+		return -1;
+	}
+	if (!(*s = PyUnicode_AsUTF8AndSize(v, &k)))
+		return -1;
+	*n = (size_t)k;
+	return 0;
+}
+
+static int arg_port(PyObject *v, uint16_t *port)
+{
+	long x = PyLong_Check(v) ? PyLong_AsLong(v) : -1;
+	if (x < 0 || x > 65535) {
+		if (!PyErr_Occurred())
+			PyErr_SetString(PyExc_ValueError, "pktd.dns_emit: a port must be an int in 0..65535");
+		return -1;
+	}
+	*port = (uint16_t)x;
+	return 0;
+}
+
+/* dns_emit(msg, ts, src, dst, sport, dport, transport) -> bool */
+static PyObject *mod_dns_emit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	(void)self;
+	struct dnsrec_meta meta;
+	size_t tn;
+	if (nargs != 7) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit(msg, ts, src, dst, sport, dport, transport)");
+		return NULL;
+	}
+	if (!PyFloat_Check(args[1])) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit: ts must be a float");
+		return NULL;
+	}
+	meta.ts = PyFloat_AS_DOUBLE(args[1]);
+	if (arg_str(args[2], "src", &meta.src, &meta.src_len) < 0 ||
+	    arg_str(args[3], "dst", &meta.dst, &meta.dst_len) < 0 || arg_port(args[4], &meta.sport) < 0 ||
+	    arg_port(args[5], &meta.dport) < 0 || arg_str(args[6], "transport", &meta.transport, &tn) < 0)
+		return NULL;
+	Py_buffer view;
+	if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+		return NULL;
+	PyObject *r = decode_and_write(view.buf, (size_t)view.len, &meta);
+	PyBuffer_Release(&view);
+	return r;
+}
+
+/* Address text without Python objects (pkt.src's format: inet_ntop). */
+static size_t addr_text(const struct pkt *p, bool dst, char *out)
+{
+	const uint8_t *ip = p->data + p->l3_off;
+	if (p->ip_version == 4)
+		return (size_t)dns_ipv4_text(ip + (dst ? 16 : 12), out);
+	return (size_t)dns_ipv6_text(ip + (dst ? 24 : 8), out);
+}
+
+/* dns_emit_udp(pkt, port) -> bool | None */
+static PyObject *mod_dns_emit_udp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	(void)self;
+	uint16_t port;
+	if (nargs != 2) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit_udp(pkt, port)");
+		return NULL;
+	}
+	const struct pkt *p = pymod_packet_pkt(args[0]);
+	if (!p || arg_port(args[1], &port) < 0)
+		return NULL;
+	if (!PKT_HAS(p, LAYER_UDP) || !(PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6)) || p->frag_mf ||
+	    p->frag_offset || p->payload_len == 0 || (port && p->sport != port && p->dport != port))
+		Py_RETURN_NONE;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	struct dnsrec_meta meta = {
+		.ts = (double)p->ts_ns / 1e9,
+		.src = src,
+		.dst = dst,
+		.src_len = addr_text(p, false, src),
+		.dst_len = addr_text(p, true, dst),
+		.sport = p->sport,
+		.dport = p->dport,
+		.transport = "udp",
+	};
+	return decode_and_write(p->data + p->payload_off, p->payload_len, &meta);
+}
+
+static PyMethodDef dns_methods[] = {
+	{ "dns_emit", (PyCFunction)(void (*)(void))mod_dns_emit, METH_FASTCALL,
+	  "dns_emit(msg, ts, src, dst, sport, dport, transport) -> bool: decode the DNS message in msg (a buffer, "
+	  "no TCP length prefix) and write plugins/dns.py's record for it; False when it is malformed." },
+	{ "dns_emit_udp", (PyCFunction)(void (*)(void))mod_dns_emit_udp, METH_FASTCALL,
+	  "dns_emit_udp(pkt, port) -> bool | None: dns_emit() of a UDP packet's payload, its addresses, ports "
+	  "and time; None (nothing done) when pkt is not a whole UDP datagram with a payload to or from port "
+	  "(0: any)." },
+	{ NULL, NULL, 0, NULL },
+};
+
+int pydns_add_functions(PyObject *module)
+{
+	return PyModule_AddFunctions(module, dns_methods);
+}
