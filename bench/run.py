@@ -10,12 +10,21 @@ whole HTTP and TLS connections): pktd with --flows /dev/null against pktd
 alone (what flow tracking adds per packet), http.py and tls.py against
 tshark extracting the same field (http.host, the SNI).
 
+GC rows: bench/plugins/flowtable.py grows a Python flow table past 500k
+flows during a first pass over the input at --pps, then a second pass
+(--loop 2) brings no new flow while cyclic garbage is still made. From the
+--stats-interval lines a second table gives anonymous RSS when the table
+stopped growing and at the end (flat: at most FLAT_KIB more) and the
+dispatch latency of the growth phase alone. Pause and latency columns are
+medians over the runs.
+
 usage: bench/run.py [--packets N] [--dns-packets N] [--scapy-packets N] [--web-packets N] [--runs R]
                     [--only NAME,...]
 """
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -41,17 +50,26 @@ def gen(name, packets, mix):
 
 
 class Config:
-    def __init__(self, name, cmd, packets, group, peer=False, stats=False, unit='packets'):
+    def __init__(self, name, cmd, packets, group, peer=False, stats=False, unit='packets', memory=False):
         self.name, self.cmd, self.packets, self.group = name, cmd, packets, group
         self.peer, self.stats, self.unit = peer, stats, unit
         self.walls, self.rates, self.last_stats = [], [], None
         self.loop_seconds = []  # --stats-json wall_seconds: the replay loop only (no start-up, no teardown)
+        self.per_run = []  # latency and GC figures of each run, for medians
+        # memory: sample the stats lines (--stats-interval) for anonymous RSS
+        # and latency at the moment the flow table stopped growing.
+        self.memory, self.mem_runs = memory, []
 
     def run_once(self):
         cmd = list(self.cmd)
         stats_path = os.path.join(OUT, 'stats-%s.json' % self.name)
         if self.stats:
             cmd += ['--stats-json', stats_path]
+        log_path = os.path.join(OUT, 'statslog-%s.jsonl' % self.name)
+        if self.memory:
+            if os.path.exists(log_path):
+                os.unlink(log_path)
+            cmd += ['--stats-interval', '0.1', '--stats-log', log_path]
         t0 = time.perf_counter()
         p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
         wall = time.perf_counter() - t0
@@ -64,6 +82,9 @@ class Config:
             with open(stats_path) as f:
                 self.last_stats = json.load(f)
             self.loop_seconds.append(self.last_stats.get('wall_seconds', 0))
+            self.per_run.append(run_figures(self.last_stats))
+        if self.memory:
+            self.mem_runs.append(memory_figures(log_path, p.stderr.decode(errors='replace')))
 
     def summary(self):
         s = {
@@ -74,16 +95,62 @@ class Config:
         }
         st = self.last_stats
         if st:
-            gc = st.get('gc', {}).get('pauses', {})
-            s['gc_max_us'] = max((g.get('max_us', 0) for g in gc.values()), default=0)
-            s['gc_pauses'] = sum(g.get('count', 0) for g in gc.values())
+            # Pauses and latency: medians over the runs (one run's tail is noise
+            # on a shared machine); every run's figures are kept in 'per_run'.
+            med = lambda k: statistics.median(r[k] for r in self.per_run)  # noqa: E731
+            s['gc_max_us'] = med('gc_max_us')
+            s['gc_pauses'] = med('gc_pauses')
             py = st.get('python', {})
             s['py_blocks_growth'] = py.get('allocated_blocks_end', 0) - py.get('allocated_blocks_start', 0)
-            lat = st.get('dispatch_latency')
-            if lat:
-                s['latency'] = {k: lat.get(k) for k in ('p50_us', 'p99_us', 'p999_us', 'max_us')}
+            if all(r.get('latency') for r in self.per_run):
+                s['latency'] = {k: statistics.median(r['latency'][k] or 0 for r in self.per_run)
+                                for k in LAT_KEYS}
+            s['per_run'] = self.per_run
             s['pktd_internal_rate'] = st.get('packets_per_second')
+        if self.mem_runs:
+            s['memory_runs'] = self.mem_runs
         return s
+
+
+LAT_KEYS = ('p50_us', 'p99_us', 'p999_us', 'max_us')
+# RSS flat: anonymous resident memory may grow by at most this much from the
+# moment the flow table stops growing to the end of the run. A leak of the
+# plugin's cyclic garbage would be about 4 MiB a 600k-packet pass.
+FLAT_KIB = 1024
+
+
+def run_figures(st):
+    gc = st.get('gc', {}).get('pauses', {})
+    lat = st.get('dispatch_latency')
+    return {'gc_max_us': max((g.get('max_us', 0) for g in gc.values()), default=0),
+            'gc_pauses': sum(g.get('count', 0) for g in gc.values()),
+            'latency': {k: lat.get(k) for k in LAT_KEYS} if lat else None}
+
+
+def memory_figures(log_path, stderr):
+    """The flow table's size and when it stopped growing (the plugin's
+    teardown line), then from the --stats-interval lines (every 0.1 s):
+    latency since start at the last line before that packet (the growth
+    phase alone), anonymous RSS at the first line after it and at the last
+    line (the end of the run)."""
+    m = re.search(r'flows (\d+) after (\d+) packets, last new flow at packet (\d+)', stderr)
+    if not m:
+        raise SystemExit('bench: no flow-table line from the plugin:\n' + stderr[-2000:])
+    flows, packets, stop = (int(x) for x in m.groups())
+    with open(log_path) as f:
+        lines = [json.loads(x) for x in f if x.startswith('{')]
+    before = [x for x in lines if x['dispatched'] <= stop]
+    after = [x for x in lines if x['dispatched'] >= stop]
+    if not before or len(after) < 2:
+        raise SystemExit('bench: %s: too few stats lines around packet %d' % (log_path, stop))
+    grown, at, end = before[-1], after[0], lines[-1]
+    return {'flows': flows, 'packets': packets, 'growth_stopped_at_packet': stop,
+            'growth_line_packets': grown['dispatched'], 'stop_line_packets': at['dispatched'],
+            'end_line_packets': end['dispatched'],
+            'rss_anon_kb_at_stop': at['memory']['rss_anon_kb'], 'rss_anon_kb_at_end': end['memory']['rss_anon_kb'],
+            'rss_anon_kb_max_after_stop': max(x['memory']['rss_anon_kb'] for x in after),
+            'seconds_after_stop': end['uptime'] - at['uptime'],
+            'latency_growth_phase': {k: grown['dispatch_latency'][k] for k in LAT_KEYS}}
 
 
 def fmt_rate(r):
@@ -124,10 +191,11 @@ def main():
                a.packets, 'count', peer=True),
         Config('tcpdump-n', ['tcpdump', '-n', '-r', mix], a.packets, 'count', peer=True),
         Config('pktd-gc-default', [PKTD, '-q', '-r', gcin, '-p', plug('bench/plugins/flowtable.py'), '--gc=default',
-                                   '--pps', str(a.gc_pps), '--batch', '16'], a.gc_packets, 'gc', stats=True),
+                                   '--pps', str(a.gc_pps), '--batch', '16', '--loop', '2'], 2 * a.gc_packets, 'gc',
+               stats=True, memory=True),
         Config('pktd-gc-scheduled', [PKTD, '-q', '-r', gcin, '-p', plug('bench/plugins/flowtable.py'),
-                                     '--gc=scheduled', '--pps', str(a.gc_pps), '--batch', '16'], a.gc_packets, 'gc',
-               stats=True),
+                                     '--gc=scheduled', '--pps', str(a.gc_pps), '--batch', '16', '--loop', '2'],
+               2 * a.gc_packets, 'gc', stats=True, memory=True),
         Config('pktd-dns', [PKTD, '-q', '-r', dns, '-p', plug('plugins/dns.py'), '-o', '/dev/null'], a.dns_packets,
                'dns', stats=True, unit='messages'),
         Config('dpkt-dns', [PY, plug('bench/peers/dpkt_dns.py'), dns], a.dns_packets, 'dns', peer=True,
@@ -162,12 +230,32 @@ def main():
         if not r['peer']:
             ratios = ', '.join('%.1fx %s' % (r['rate_median'] / p['rate_median'], p['name'])
                                for p in peers[r['group']])
-        gc = '%d (%.0f us)' % (r['gc_pauses'], r['gc_max_us']) if 'gc_pauses' in r else ''
+        gc = '%.0f (%.0f us)' % (r['gc_pauses'], r['gc_max_us']) if 'gc_pauses' in r else ''
         lat = r.get('latency') or {}
         lat_s = '/'.join('%.0f' % (lat.get(k) or 0) for k in ('p50_us', 'p99_us', 'p999_us', 'max_us')) if lat else ''
         print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s | %s |' % (
             r['name'], r['items'], r['unit'], fmt_rate(r['rate_median']), fmt_rate(r['rate_min']),
             fmt_rate(r['rate_max']), r['ns_per_item'], ratios, gc, lat_s, r.get('py_blocks_growth', '')))
+    mem_rows = [r for r in rows if r.get('memory_runs')]
+    if mem_rows:
+        # The flow table stops growing after the first pass (--loop 2): anonymous
+        # RSS from then to the end (medians over the runs; flat = at most
+        # FLAT_KIB more), and the latency of the growth phase alone (the stats
+        # line just after the last new flow: the second pass is lookups only).
+        print('\n| configuration | flows in the table | table stopped growing at packet | RssAnon then MiB '
+              '| RssAnon at end MiB | change KiB (per run) | RSS flat | latency while growing p50/p99/p99.9/max us |')
+        print('|---|---|---|---|---|---|---|---|')
+        for r in mem_rows:
+            mr = r['memory_runs']
+            med = lambda k: statistics.median(x[k] for x in mr)  # noqa: E731
+            changes = [x['rss_anon_kb_at_end'] - x['rss_anon_kb_at_stop'] for x in mr]
+            flat = all(c <= FLAT_KIB for c in changes)
+            lat = '/'.join('%.0f' % statistics.median(x['latency_growth_phase'][k] for x in mr) for k in LAT_KEYS)
+            print('| %s | %d | %d | %.1f | %.1f | %+.0f (%s) | %s | %s |' % (
+                r['name'], min(x['flows'] for x in mr), med('growth_stopped_at_packet'),
+                med('rss_anon_kb_at_stop') / 1024, med('rss_anon_kb_at_end') / 1024, statistics.median(changes),
+                ', '.join('%+d' % c for c in changes), 'met' if flat else 'NOT met (> %d KiB)' % FLAT_KIB, lat))
+            r['rss_flat'] = flat
     extra = {}
     byname = {c.name: c for c in configs}
     base, flows = byname.get('pktd-noplugin-web'), byname.get('pktd-flows')

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "pktd.h"
+#include "procmem.h"
 
 struct stats_line_state *statsline_new(const struct pktd *d)
 {
@@ -82,7 +83,18 @@ void statsline_write(struct pktd *d, FILE *f)
 		fprintf(f, "%s\"gen%d\": ", g ? ", " : "", g);
 		gc_interval(f, &d->gc.pauses[g], &s->gc[g]);
 	}
-	fprintf(f, "}}\n");
+	fprintf(f, "}, ");
+	/* Since start, not per interval: percentiles do not add up. */
+	const struct hist *h = &d->ring.latency;
+	double k = ring_ns_per_tick(&d->ring) / 1e3; /* ticks -> us */
+	fprintf(f, "\"dispatch_latency\": {\"count\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, "
+		   "\"max_us\": %.1f}, ",
+		(unsigned long long)h->count, (double)hist_percentile(h, 0.5) * k, (double)hist_percentile(h, 0.99) * k,
+		(double)hist_percentile(h, 0.999) * k, (double)h->max_ns * k);
+	struct procmem m;
+	procmem_read(&m);
+	fprintf(f, "\"memory\": {\"rss_kb\": %llu, \"rss_anon_kb\": %llu}}\n", (unsigned long long)m.rss_kb,
+		(unsigned long long)m.rss_anon_kb);
 	fflush(f);
 	s->mono_ns = now;
 	s->a = a;

@@ -3,7 +3,8 @@
  * Every --stats-interval seconds one JSON object on one line, to stderr or
  * --stats-log: totals, rates over the interval, drops by cause (totals and
  * in the interval), ring occupancy, per-plugin work and GC pauses in the
- * interval. On a terminal, file replay also draws a progress line on
+ * interval, dispatch latency percentiles since start, and resident memory
+ * (VmRSS and RssAnon). On a terminal, file replay also draws a progress line on
  * stderr a few times a second (packets, packets/s, percent of the input
  * bytes, ETA), overwritten with \r and erased at the end. */
 #ifndef PKTD_STATSLINE_H

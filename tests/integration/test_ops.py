@@ -392,10 +392,15 @@ def test_stats_interval_lines():
         lines = [json.loads(l) for l in open(log)]
     assert len(lines) >= 3, lines
     for l in lines:
-        for key in ("time", "interval", "rates", "drops", "drops_interval", "ring", "plugins", "gc"):
+        for key in ("time", "interval", "rates", "drops", "drops_interval", "ring", "plugins", "gc",
+                    "dispatch_latency", "memory"):
             assert key in l, (key, l)
         assert set(l["gc"]) == {"gen0", "gen1", "gen2"} and "occupancy" in l["ring"]
+        # Resident memory from /proc/self/status: the heap part is within the whole.
+        assert 0 < l["memory"]["rss_anon_kb"] <= l["memory"]["rss_kb"], l["memory"]
+        assert l["dispatch_latency"]["count"] <= l["dispatched"]
     assert lines[-1]["captured"] >= lines[0]["captured"]
+    assert lines[-1]["dispatch_latency"]["count"] > 0 and lines[-1]["dispatch_latency"]["p50_us"] > 0
     assert any(l["rates"]["captured_pps"] > 0 for l in lines)
 
 
