@@ -813,6 +813,41 @@ static void test_record_json(void **state)
 	flow_table_free(ft);
 }
 
+/* Record numbers are written in place, two digits at a time: 0, powers of
+ * ten and their neighbours, and UINT64_MAX come out as printf writes them,
+ * whether the record goes straight into a large buffer or through a small one. */
+static void test_record_numbers(void **state)
+{
+	(void)state;
+	struct ended e;
+	struct flow_table *ft = table(64, &e);
+	struct tpkt t;
+	struct seen s = feed(ft, mk4(&t, CLIENT, SERVER, UDP, 5000, 53, 0, 30), T0);
+	static const uint64_t vals[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 4294967295ull,
+					9999999999999999999ull, 10000000000000000000ull, UINT64_MAX};
+	for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		uint64_t v = vals[i];
+		s.f->dir[0].pkts = v;
+		s.f->dir[1].bytes = v;
+		s.f->first_ns = v;
+		s.f->dir[0].last_ns = s.f->dir[1].last_ns = v;
+		char want[200], line[1024], small[300];
+		int n = flow_record_json(s.f, line, sizeof(line));
+		assert_int_equal(n, (int)strlen(line));
+		snprintf(want, sizeof(want), "\"start\":%llu.%09llu,\"end\":%llu.%09llu,\"duration\":0.000000000,",
+			 (unsigned long long)(v / 1000000000ull), (unsigned long long)(v % 1000000000ull),
+			 (unsigned long long)(v / 1000000000ull), (unsigned long long)(v % 1000000000ull));
+		assert_non_null(strstr(line, want));
+		snprintf(want, sizeof(want), "\"orig_pkts\":%llu,", (unsigned long long)v);
+		assert_non_null(strstr(line, want));
+		snprintf(want, sizeof(want), "\"resp_bytes\":%llu,", (unsigned long long)v);
+		assert_non_null(strstr(line, want));
+		assert_int_equal(flow_record_json(s.f, small, sizeof(small)), n);
+		assert_memory_equal(small, line, strlen(small));
+	}
+	flow_table_free(ft);
+}
+
 /* Every counter has a name; the stats object names the end reasons. */
 static void test_counter_names(void **state)
 {
@@ -1111,6 +1146,7 @@ int main(void)
 		cmocka_unit_test(test_hash_flooding),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_record_json),
+		cmocka_unit_test(test_record_numbers),
 		cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_batch_matches_per_packet),
