@@ -365,8 +365,20 @@ void capture_refresh_kstats(struct capture *c)
 		c->kstats = *live_stats(c->live);
 }
 
+static uint64_t input_bytes_now(const struct capture *c)
+{
+	return c->input_bytes_done + (c->src ? source_bytes_read(c->src) : 0);
+}
+
+void capture_note_progress(struct capture *c)
+{
+	atomic_store_explicit(&c->input_bytes_seen, input_bytes_now(c), memory_order_relaxed);
+}
+
 uint64_t capture_input_bytes(const struct capture *c)
 {
+	if (c->threaded)
+		return atomic_load_explicit(&c->input_bytes_seen, memory_order_relaxed);
 	return c->input_bytes_done + (c->src ? source_bytes_read(c->src) : 0);
 }
 

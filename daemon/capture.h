@@ -81,6 +81,10 @@ struct capture {
 	uint64_t queued;          /* records published into the ring */
 	uint64_t ring_dropped;    /* records dropped because the ring was full (--overflow=drop) */
 	uint64_t input_bytes_pass; /* sum of the input files' sizes (progress; 0 = unknown) */
+	/* Read on a thread of its own (capthread.c): the loop then takes the
+	 * progress from this snapshot, never from the input being read. */
+	bool threaded;
+	_Atomic uint64_t input_bytes_seen;
 
 	/* Fragment reassembly: a completed datagram waits here (frame number
 	 * and time of the fragment that completed it) until the ring has room. */
@@ -107,6 +111,8 @@ enum capture_status capture_read_live(struct capture *c, uint32_t max);
 bool capture_flush_held(struct capture *c);
 /* Live: refresh kstats from pcap_stats (no-op for files or once stopped). */
 void capture_refresh_kstats(struct capture *c);
+/* Capture thread, after each round: publish the progress snapshot. */
+void capture_note_progress(struct capture *c);
 /* Bytes of input consumed so far (progress), of input_bytes_pass per pass. */
 uint64_t capture_input_bytes(const struct capture *c);
 /* Stop reading (signal): the current input is closed. */

@@ -40,6 +40,7 @@ struct config {
 	double flow_tcp_timeout;  /* idle seconds of an established TCP flow */
 	double flow_udp_timeout;  /* idle seconds of a UDP flow */
 	double flow_active_timeout; /* a record is split after this long; 0 = never */
+	uint32_t threads; /* --threads: 1, or 2 = file capture on its own thread; 0 = automatic */
 	bool quiet;
 	bool no_mmap; /* --no-mmap: classic pcap through libpcap (copied into the arena) */
 

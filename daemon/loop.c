@@ -13,6 +13,9 @@
  * ring is drained through the plugins, and the loop exits normally
  * (teardown, flush, stats); a second one exits at once. SIGHUP reopens
  * the output files (ops_reopen), SIGUSR1 prints the current statistics. */
+#define _GNU_SOURCE /* sched_getaffinity */
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,11 +90,55 @@ static void pace_cb(evutil_socket_t fd, short what, void *arg)
 	pump_later(d);
 }
 
+/* --threads 2: the capture thread fills the ring; this side only
+ * dispatches, and sleeps on the wake descriptor when the ring is empty. */
+static void pump_threaded(struct pktd *d)
+{
+	struct capthread *t = &d->capthread;
+	uint32_t n = dispatch_run(&d->dispatch, d->cfg.batch);
+	capthread_room_made(t);
+	bool idle = ring_published(&d->ring) == d->dispatch.next;
+	if (n == 0)
+		d->idle_rounds++;
+	gcsched_poll(&d->gc, clock_mono_ns(), idle);
+	if (!idle && n == 0 && dispatch_unreleased(&d->dispatch) > 0)
+		gcsched_collect(&d->gc, 2); /* views kept by a plugin hold the ring */
+	if (!d->capture_done && capthread_done(t)) {
+		/* Its last packet is published: the capture is ours again. */
+		capthread_join(t);
+		if (d->stopping)
+			capture_stop(&d->capture); /* close the input, publish a held paced packet */
+		d->capture_done = true;
+		idle = ring_published(&d->ring) == d->dispatch.next;
+	}
+	if (d->capture_done && drained(d)) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	if (!idle || dispatch_unreleased(&d->dispatch) > 0 || d->capture_done ||
+	    !capthread_loop_may_sleep(t, d->dispatch.next))
+		pump_later(d);
+	/* Otherwise the thread's wake-up (wake_cb) pumps again. */
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pktd *d = arg;
+	capthread_woken(&d->capthread);
+	pump_later(d);
+}
+
 static void pump_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct pktd *d = arg;
+	if (d->threaded) {
+		pump_threaded(d);
+		return;
+	}
 	bool file = !d->capture.live;
 	if (file && !d->capture_done && !d->stopping && !d->pace_waiting) {
 		enum capture_status st = capture_fill(&d->capture, d->cfg.batch);
@@ -185,7 +232,10 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	d->stopping = true;
 	if (d->live_ev)
 		event_del(d->live_ev);
-	capture_stop(&d->capture);
+	if (d->threaded && !d->capthread.joined)
+		capthread_stop(&d->capthread); /* capture_stop runs once it is joined */
+	else
+		capture_stop(&d->capture);
 	pump_later(d);
 }
 
@@ -247,6 +297,42 @@ int loop_init(struct pktd *d)
 	return 0;
 }
 
+static unsigned usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* --threads: a capture thread for file replay, unless -w (its rotation
+ * and SIGHUP reopen run on the loop) or one CPU. */
+static int start_capture_thread(struct pktd *d)
+{
+	bool possible = !d->live && !d->dumping;
+	unsigned want = d->cfg.threads ? d->cfg.threads : (usable_cpus() >= 2 ? 2 : 1);
+	if (want < 2)
+		return 0;
+	if (!possible) {
+		if (d->cfg.threads == 2)
+			fprintf(stderr, "pktd: --threads 2 applies to file replay without -w; running on one thread\n");
+		return 0;
+	}
+	if (capthread_start(&d->capthread, &d->capture, d->cfg.batch) < 0) {
+		fprintf(stderr, "pktd: cannot start the capture thread (%s); running on one thread\n", strerror(errno));
+		return 0;
+	}
+	d->wake_ev = event_new(d->base, capthread_wake_fd(&d->capthread), EV_READ | EV_PERSIST, wake_cb, d);
+	if (!d->wake_ev || event_priority_set(d->wake_ev, 0) < 0 || event_add(d->wake_ev, NULL) < 0) {
+		capthread_stop(&d->capthread);
+		capthread_join(&d->capthread);
+		return -1;
+	}
+	d->threaded = true;
+	return 0;
+}
+
 int loop_run(struct pktd *d)
 {
 	struct timeval one_second = { 1, 0 };
@@ -266,8 +352,14 @@ int loop_run(struct pktd *d)
 		if (event_add(d->progress_timer, &quarter) < 0)
 			return -1;
 	}
+	if (start_capture_thread(d) < 0)
+		return -1;
 	pump_later(d);
 	int rc = event_base_dispatch(d->base);
+	/* The loop failed or was left early: the thread ends before the
+	 * capture is closed. */
+	capthread_stop(&d->capthread);
+	capthread_join(&d->capthread);
 	progress_draw(d, true);
 	return rc < 0 ? -1 : 0;
 }
@@ -276,12 +368,13 @@ void loop_free(struct pktd *d)
 {
 	struct event **evs[] = { &d->pump,	 &d->tick,	 &d->sig_int,	     &d->sig_term,
 				 &d->sig_hup,	 &d->sig_usr1,	 &d->pace_timer,     &d->stats_timer,
-				 &d->progress_timer, &d->live_ev };
+				 &d->progress_timer, &d->live_ev, &d->wake_ev };
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i]) {
 			event_free(*evs[i]);
 			*evs[i] = NULL;
 		}
+	capthread_free(&d->capthread);
 	if (d->base) {
 		event_base_free(d->base);
 		d->base = NULL;

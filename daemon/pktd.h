@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capthread.h"
 #include "capture.h"
 #include "config.h"
 #include "dispatch.h"
@@ -31,6 +32,10 @@ struct pktd {
 	bool stopping;     /* a signal asked us to stop reading */
 	int signals_seen;
 	bool capture_done;
+	/* --threads 2: file capture and decode run on their own thread. */
+	bool threaded;
+	struct capthread capthread;
+	struct event *wake_ev; /* the capture thread published or ended */
 	uint64_t started_ns, finished_ns;
 	int64_t py_blocks_start, py_blocks_end;
 	uint64_t idle_rounds;
