@@ -6,6 +6,7 @@
 #include "account.h"
 #include "clock.h"
 #include "pktd.h"
+#include "procmem.h"
 #include "pymod.h"
 
 static void json_latency(const struct pktd *d, FILE *f);
@@ -82,6 +83,10 @@ void stats_print_summary(const struct pktd *d, FILE *f)
 		fprintf(f, " gen%d %llu pauses (max %.1f us, p99 %.1f us)%s", g, (unsigned long long)h->count,
 			(double)h->max_ns / 1e3, (double)hist_percentile(h, 0.99) / 1e3, g < 2 ? "," : "\n");
 	}
+	struct procmem m;
+	if (procmem_read(&m))
+		fprintf(f, "  memory: resident %.1f MiB (anonymous %.1f MiB), peak %.1f MiB\n", (double)m.rss_kb / 1024,
+			(double)m.rss_anon_kb / 1024, (double)m.rss_peak_kb / 1024);
 	fprintf(f, "  python blocks %lld at start, %lld at end; %llu records emitted\n", (long long)d->py_blocks_start,
 		(long long)d->py_blocks_end, (unsigned long long)pymod_counters.emitted);
 }
@@ -197,6 +202,11 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
 		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
 	json_latency(d, f);
+	/* Now, at the end: after the plugins' teardown and the exit collection. */
+	struct procmem m;
+	procmem_read(&m);
+	fprintf(f, "  \"memory\": {\"rss_kb\": %llu, \"rss_anon_kb\": %llu, \"rss_peak_kb\": %llu},\n",
+		(unsigned long long)m.rss_kb, (unsigned long long)m.rss_anon_kb, (unsigned long long)m.rss_peak_kb);
 	fprintf(f, "  \"plugins\": {");
 	for (unsigned i = 0; i < d->host.n; i++) {
 		const struct plugin *p = &d->host.plugins[i];
