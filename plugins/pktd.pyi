@@ -1,5 +1,5 @@
 """Type stub of the `pktd` module the daemon builds into its embedded Python
-(daemon/pymod.c, daemon/pyflow.c), for editors and type checkers. The
+(daemon/pymod.c, daemon/pyflow.c, daemon/pydns.c), for editors and type checkers. The
 module exists only inside pktd; docs/plugins.md is the reference.
 
 Lifetime: a Packet, a Flow, a View and the slices of a View are valid
@@ -146,6 +146,19 @@ def emit(record: dict) -> None:
 
 def log(msg: object) -> None:
     """One line on stderr, prefixed with the plugin's name."""
+
+
+def dns_emit(msg: Union[View, bytes, bytearray, memoryview], ts: float, src: str, dst: str,
+             sport: int, dport: int, transport: str) -> bool:
+    """Decode one DNS message (no TCP length prefix) in C and write
+    plugins/dns.py's record for it. False (nothing written) when the
+    message is malformed."""
+
+
+def dns_emit_udp(pkt: Packet, port: int) -> Optional[bool]:
+    """dns_emit() of a UDP packet's payload with its time, addresses and
+    ports. None (nothing done) when pkt is not a whole UDP datagram with a
+    payload to or from port (0: any)."""
 
 
 # What a plugin module may define (all optional):
