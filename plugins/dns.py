@@ -49,9 +49,13 @@ PACKET_FILTER = "udp port 53"
 _PORT = 53
 STREAMS = bool(getattr(pktd, "STREAMS", False))
 
-# The C decoder and record writer (pktd >= the DNS speed work), or None.
+# The C decoder and record writer, or None (a pktd module without them).
+# Used only while the module's `pktd` is still the one they came from: a
+# user that swaps it (fields.py imports this file as a library and keeps
+# the records) gets the Python path and its own emit.
 _emit = getattr(pktd, "dns_emit", None)
 _emit_udp = getattr(pktd, "dns_emit_udp", None)
+_pktd_c = pktd
 
 stats = {"decoded": 0, "malformed": 0, "incomplete": 0, "fragments": 0,
          "gaps": 0, "gap_dropped": 0, "resync_skipped": 0}
@@ -66,7 +70,7 @@ def _answer(mv, rr):
 
 def _decode(ts, src, dst, sport, dport, msg, transport):
     """Parse one message (buffer without length prefix) and emit it."""
-    if _emit is not None:
+    if _emit is not None and pktd is _pktd_c:
         if _emit(msg, ts, src, dst, sport, dport, transport):
             stats["decoded"] += 1
         else:
@@ -101,7 +105,7 @@ def _decode(ts, src, dst, sport, dport, msg, transport):
 
 
 def on_packet(pkt):
-    if _emit_udp is not None:
+    if _emit_udp is not None and pktd is _pktd_c:
         r = _emit_udp(pkt, _PORT)       # a UDP/53 datagram: decoded and written in C
         if r is not None:
             if r:
