@@ -1,7 +1,8 @@
 /* capthread.h: file capture and decode on a thread of their own.
  *
- * With --threads 2 (the default for file replay on a machine with two or
- * more CPUs) one thread reads the inputs, decodes and files packets into
+ * With --threads 2 (the default for file replay with plugins or flows on
+ * a machine with two or more CPUs) one thread reads the inputs, decodes
+ * and files packets into
  * the ring (capture_fill), while the loop thread runs Python. The ring is
  * single-producer single-consumer, so the two share nothing else while
  * packets flow; the capture struct belongs to the thread until it is

@@ -307,11 +307,14 @@ static unsigned usable_cpus(void)
 }
 
 /* --threads: a capture thread for file replay, unless -w (its rotation
- * and SIGHUP reopen run on the loop) or one CPU. */
+ * and SIGHUP reopen run on the loop) or one CPU. By default only when the
+ * loop has work of its own (plugins, flows): without, it only releases
+ * slots, and the hand-over between cores would cost more than it hides. */
 static int start_capture_thread(struct pktd *d)
 {
 	bool possible = !d->live && !d->dumping;
-	unsigned want = d->cfg.threads ? d->cfg.threads : (usable_cpus() >= 2 ? 2 : 1);
+	bool loop_work = d->host.n > 0 || d->flows.on;
+	unsigned want = d->cfg.threads ? d->cfg.threads : (loop_work && usable_cpus() >= 2 ? 2 : 1);
 	if (want < 2)
 		return 0;
 	if (!possible) {

@@ -42,7 +42,7 @@ static const struct opt options[] = {
 	{ "batch", 0, OPT_U32, OFF(batch), 0, 0, 1, 4096, "N", "packets per dispatch round (default 256)" },
 	{ "threads", 0, OPT_U32, OFF(threads), 0, 0, 1, 2, "N",
 	  "1: everything on one thread; 2: file reading and decoding on a second thread "
-	  "(default 2 for file replay without -w on 2+ CPUs)" },
+	  "(default 2 for file replay with plugins or --flows, without -w, on 2+ CPUs)" },
 	{ "gc", 0, OPT_GC, OFF(gc_mode), 0, 0, 0, 0, "MODE", "scheduled (default), default, or off (dangerous)" },
 	{ "gc-full-interval", 0, OPT_DOUBLE, OFF(gc_full_interval), 0, 0, 0.001, 86400, "SECONDS",
 	  "seconds between full collections (default 60)" },
