@@ -4,8 +4,9 @@
  * a machine with two or more CPUs) one thread reads the inputs, decodes
  * and files packets into the ring (capture_fill), while the loop thread
  * runs Python. The ring is single-producer single-consumer, so the two
- * share nothing else while packets flow; the capture struct belongs to the thread until it is
- * joined, and the loop only reads its counters (word-sized, monotonic).
+ * share nothing else while packets flow; the capture struct belongs to
+ * the thread until it is joined, and the loop only reads its counters
+ * (word-sized, monotonic).
  *
  * Either side sleeps when it cannot go on: the loop on an empty ring, the
  * thread on a full one (backpressure: file replay never drops) or until
