@@ -55,24 +55,6 @@ static inline uint64_t ld64(const void *p)
 	return v;
 }
 
-static inline __attribute__((always_inline)) void prep_hash(const struct flow_table *ft, struct flow_prepared *c)
-{
-	uint64_t meta = (uint64_t)c->pa | (uint64_t)c->pb << 16 | (uint64_t)c->proto << 32 | (uint64_t)c->ver << 40 |
-			(uint64_t)c->vlan << 48;
-	/* The tunnel word only when there is a tunnel context: one SipRound
-	 * less for most packets. The two forms cannot collide with each other,
-	 * as their lengths differ (SipHash absorbs the length). */
-	if (c->ver == 4) {
-		/* Both IPv4 addresses in one word (the rotation puts B's 4 bytes
-		 * where A's padding is, on either byte order). */
-		uint64_t w[3] = {c->a0 ^ (c->b0 << 32 | c->b0 >> 32), meta, c->tunnel};
-		c->h = (uint32_t)(c->tunnel ? siphash_13_words(&ft->key, w, 3) : siphash_13_words(&ft->key, w, 2));
-	} else {
-		uint64_t w[6] = {c->a0, c->a1, c->b0, c->b1, meta, c->tunnel};
-		c->h = (uint32_t)(c->tunnel ? siphash_13_words(&ft->key, w, 6) : siphash_13_words(&ft->key, w, 5));
-	}
-}
-
 /* A key's fields as scalars, before canonical ordering. */
 struct rawkey {
 	uint64_t s0, s1, d0, d1; /* addresses as 8-byte words (IPv4: 4 bytes, 4 zero) */
@@ -80,22 +62,48 @@ struct rawkey {
 	uint8_t proto, ver;
 };
 
-static inline __attribute__((always_inline)) void prep_from_raw(const struct flow_table *ft, const struct rawkey *r, uint32_t tunnel,
-				 struct flow_prepared *c)
+/* Canonical order (the lower address, then port, is endpoint A), then
+ * the keyed hash of the canonical key, computed from registers. */
+static inline __attribute__((always_inline)) void prep_from_raw(const struct flow_table *ft, const struct rawkey *r,
+								uint32_t tunnel, struct flow_prepared *c)
 {
-	bool sw = r->s0 != r->d0 ? r->s0 > r->d0 : r->s1 != r->d1 ? r->s1 > r->d1 : r->sport > r->dport;
+	/* Without a branch on the order: which side comes first is as random
+	 * as the packet's direction, so a branch would be mispredicted half
+	 * the time. Equal addresses are rare (then the ports decide). */
+	unsigned __int128 sa = (unsigned __int128)r->s0 << 64 | r->s1, da = (unsigned __int128)r->d0 << 64 | r->d1;
+	unsigned sw = sa > da;
+	if (__builtin_expect(sa == da, 0))
+		sw = r->sport > r->dport;
+	uint64_t m = -(uint64_t)sw, x0 = (r->s0 ^ r->d0) & m, x1 = (r->s1 ^ r->d1) & m;
+	uint16_t xp = (uint16_t)((r->sport ^ r->dport) & (uint16_t)m);
+	uint64_t a0 = r->s0 ^ x0, a1 = r->s1 ^ x1, b0 = r->d0 ^ x0, b1 = r->d1 ^ x1;
 	c->swapped = (uint8_t)sw;
-	c->a0 = sw ? r->d0 : r->s0;
-	c->a1 = sw ? r->d1 : r->s1;
-	c->b0 = sw ? r->s0 : r->d0;
-	c->b1 = sw ? r->s1 : r->d1;
-	c->pa = sw ? r->dport : r->sport;
-	c->pb = sw ? r->sport : r->dport;
+	c->a0 = a0;
+	c->a1 = a1;
+	c->b0 = b0;
+	c->b1 = b1;
+	c->pa = r->sport ^ xp;
+	c->pb = r->dport ^ xp;
 	c->tunnel = tunnel;
 	c->vlan = r->vlan;
 	c->proto = r->proto;
 	c->ver = r->ver;
-	prep_hash(ft, c);
+
+	/* Ports (swapped like the addresses), protocol, version, VLAN. */
+	uint64_t meta = ((uint64_t)r->sport | (uint64_t)r->dport << 16 | (uint64_t)r->proto << 32 |
+			 (uint64_t)r->ver << 40 | (uint64_t)r->vlan << 48) ^ ((uint64_t)xp | (uint64_t)xp << 16);
+	/* The tunnel word only when there is a tunnel context: one SipRound
+	 * less for most packets. The two forms cannot collide with each other,
+	 * as their lengths differ (SipHash absorbs the length). */
+	if (r->ver == 4) {
+		/* Both IPv4 addresses in one word (the rotation puts B's 4 bytes
+		 * where A's padding is, on either byte order). */
+		uint64_t w[3] = {a0 ^ (b0 << 32 | b0 >> 32), meta, tunnel};
+		c->h = (uint32_t)(tunnel ? siphash_13_words(&ft->key, w, 3) : siphash_13_words(&ft->key, w, 2));
+	} else {
+		uint64_t w[6] = {a0, a1, b0, b1, meta, tunnel};
+		c->h = (uint32_t)(tunnel ? siphash_13_words(&ft->key, w, 6) : siphash_13_words(&ft->key, w, 5));
+	}
 }
 
 static inline void prep_from_key(const struct flow_table *ft, const struct flow_key *k, struct flow_prepared *c)
@@ -298,10 +306,11 @@ static inline __attribute__((always_inline)) uint32_t payload_wirelen(const stru
 	} else {
 		return cap;
 	}
-	if (ip_end <= p->payload_off)
-		return cap; /* length 0 (TSO) or inconsistent */
-	uint64_t w = ip_end - p->payload_off;
-	return w > cap ? (uint32_t)(w > UINT32_MAX ? UINT32_MAX : w) : cap;
+	/* Length 0 (TSO) or inconsistent: what was captured. Selects, not
+	 * branches: payload or none alternates at random in a mix. */
+	uint64_t w = (ip_end - p->payload_off) & -(uint64_t)(ip_end > p->payload_off);
+	w = w < UINT32_MAX ? w : UINT32_MAX;
+	return (uint32_t)w > cap ? (uint32_t)w : cap;
 }
 
 uint32_t flow_pkt_payload_wirelen(const struct pkt *p)
@@ -937,10 +946,11 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 		if (now_ns > f->last_ns)
 			f->last_ns = now_ns;
 		dir->tcp_flags |= fl;
-		if (payload)
-			history_add(f, d, 3);
-		else if (fl & FLOW_TH_ACK)
-			history_add(f, d, 2);
+		/* D (payload) or A (pure ACK), chosen without a branch (which
+		 * one alternates at random); only a new letter branches. */
+		unsigned has = payload != 0, bit = has << 3 | (!has & ((fl & FLOW_TH_ACK) != 0)) << 2;
+		if (bit & ~(unsigned)f->hmask[d])
+			history_add(f, d, has ? 3 : 2);
 		return is_originator ? FLOW_ORIGINATOR : 0;
 	}
 
@@ -1072,22 +1082,30 @@ static inline __attribute__((always_inline)) void batch_finish(struct flow_table
 	}
 }
 
-void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsigned n, flow_batch_fn each, void *ctx)
+/* Step i of the pipeline; the three loops below call it with constant
+ * flags, so the steady state has no test of where it is in the batch. */
+static inline __attribute__((always_inline)) void batch_step(struct flow_table *ft, struct flow_batch_item *items,
+							     unsigned i, struct flow_prepared *pk, bool *ok,
+							     flow_batch_fn each, void *ctx, bool prep, bool pf, bool fin)
 {
-	struct flow_prepared pk[PF_RING];
-	bool ok[PF_RING];
-	for (unsigned i = 0; i < n + PF_DONE; i++) {
-		if (i < n)
-			ok[i % PF_RING] = prepare_pkt(ft, items[i].pkt, items[i].tunnel, &pk[i % PF_RING]);
-		if (i >= PF_FLOW && i - PF_FLOW < n && ok[(i - PF_FLOW) % PF_RING])
-			prefetch_flow(ft, &pk[(i - PF_FLOW) % PF_RING]);
-		if (i < PF_DONE)
-			continue;
+	if (prep)
+		ok[i % PF_RING] = prepare_pkt(ft, items[i].pkt, items[i].tunnel, &pk[i % PF_RING]);
+	if (pf && ok[(i - PF_FLOW) % PF_RING])
+		prefetch_flow(ft, &pk[(i - PF_FLOW) % PF_RING]);
+	if (fin) {
 		unsigned j = i - PF_DONE;
 		batch_finish(ft, &items[j], &pk[j % PF_RING], ok[j % PF_RING]);
 		if (each)
 			each(ctx, &items[j]);
 	}
+}
+
+void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsigned n, flow_batch_fn each, void *ctx)
+{
+	struct flow_prepared pk[PF_RING];
+	bool ok[PF_RING];
+	for (unsigned i = 0; i < n + PF_DONE; i++)
+		batch_step(ft, items, i, pk, ok, each, ctx, i < n, i >= PF_FLOW && i - PF_FLOW < n, i >= PF_DONE);
 }
 
 /* ---- sweep --------------------------------------------------------------- */

@@ -354,6 +354,20 @@ static void test_lookup_both_directions(void **state)
 	assert_int_equal(ft->k.created, 4);
 	assert_int_equal(ft->k.in_use, 4);
 
+	/* One host talking to itself: the ports order the endpoints, both ways
+	 * (IPv4 and IPv6). */
+	struct seen l1 = feed(ft, mk4(&t, CLIENT, CLIENT, UDP, 7000, 6000, 0, 5), T0);
+	struct seen l2 = feed(ft, mk4(&t, CLIENT, CLIENT, UDP, 6000, 7000, 0, 5), T0 + 1);
+	assert_true(l1.created);
+	assert_ptr_equal(l2.f, l1.f);
+	assert_true(l1.orig);
+	assert_false(l2.orig);
+	struct seen l3 = feed(ft, mk6(&t, 3, 3, UDP, 6000, 7000, 0, 5), T0);
+	struct seen l4 = feed(ft, mk6(&t, 3, 3, UDP, 7000, 6000, 0, 5), T0 + 1);
+	assert_true(l3.created);
+	assert_ptr_equal(l4.f, l3.f);
+	assert_false(l4.orig);
+
 	/* IPv6 both ways. */
 	struct seen x = feed(ft, mk6(&t, 1, 2, TCP, 443, 50000, SYN | ACK, 0), T0);
 	struct seen y = feed(ft, mk6(&t, 2, 1, TCP, 50000, 443, ACK, 0), T0 + 1);
@@ -362,7 +376,7 @@ static void test_lookup_both_directions(void **state)
 	assert_true(y.orig);
 	flow_end_all(ft, NULL, NULL);
 	assert_int_equal(ft->k.in_use, 0);
-	assert_int_equal(ft->k.ended[FLOW_END_SHUTDOWN], 5);
+	assert_int_equal(ft->k.ended[FLOW_END_SHUTDOWN], 7);
 	flow_table_free(ft);
 }
 
