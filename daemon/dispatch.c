@@ -46,11 +46,19 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 		PyErr_Clear();
 }
 
+/* How many packets ahead run_packet_plugin prefetches a packet's port ints:
+ * a callback takes 100-200 ns, a miss to L3 or DRAM about as long. */
+#define PREFETCH_AHEAD 2
+
 static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
 {
 	uint64_t bit = 1ull << p->index;
+	for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		pymod_prefetch_ports(&ring_at(r, first + i)->pkt);
 	for (uint32_t i = 0; i < n; i++) {
 		struct ring_slot *s = ring_at(r, first + i);
+		if (i + PREFETCH_AHEAD < n)
+			pymod_prefetch_ports(&ring_at(r, first + i + PREFETCH_AHEAD)->pkt);
 		if (!(s->plugin_mask & bit))
 			continue;
 		p->matched++;
@@ -63,7 +71,8 @@ static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ri
 			continue;
 		}
 		pymod_packet_bind(p->packet, s);
-		PyObject *res = PyObject_CallOneArg(p->on_packet, p->packet);
+		PyObject *args[2] = { NULL, p->packet }; /* args[0]: scratch the callee may use */
+		PyObject *res = PyObject_Vectorcall(p->on_packet, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
 		pymod_epoch_end();
 		p->calls++;
 		p->dispatched++;

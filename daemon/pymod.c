@@ -9,8 +9,13 @@
  * whose count is non-zero. */
 #include "pymod.h"
 
+#include <structmember.h>
+
 #include <arpa/inet.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "events.h"
 #include "output.h"
@@ -18,14 +23,18 @@
 #include "pydns.h"
 #include "pyflow.h"
 
-#define INT_CACHE 65536
+#define INT_SMALL 257 /* CPython's own small ints: kept, so identity with literals holds */
 #define ADDR_CACHE 4096
 #define LAYERS_CACHE 1024 /* layer-name tuples by header-type sequence */
 
 struct pymod_counters pymod_counters;
 
 static uint64_t g_epoch = 1;
-static PyObject *g_ints[INT_CACHE];
+/* Cached ints: 0..256 are CPython's own; 257..65535 sit in one array of int
+ * objects (pymod.h), found by arithmetic with no pointer table to miss on,
+ * and prefetched by dispatch. */
+static PyObject *g_small_ints[INT_SMALL];
+struct pymod_int_slot *pymod_int_slots; /* PYMOD_INT_CACHE of them, 2 MiB-aligned */
 static PyObject *g_event_names[EV_COUNT];
 static PyObject *g_layer_names[LAYER_COUNT];
 static PyObject *g_layer_tuples[1u << LAYER_COUNT];
@@ -52,10 +61,16 @@ struct addr_entry {
 };
 static struct addr_entry g_addr[ADDR_CACHE];
 
+/* The cached int v < PYMOD_INT_CACHE (borrowed). */
+static inline PyObject *int_obj(uint32_t v)
+{
+	return v < INT_SMALL ? g_small_ints[v] : (PyObject *)&pymod_int_slots[v];
+}
+
 static inline PyObject *int_cached(uint64_t v)
 {
-	if (v < INT_CACHE)
-		return Py_NewRef(g_ints[v]);
+	if (v < PYMOD_INT_CACHE)
+		return Py_NewRef(int_obj((uint32_t)v));
 	return PyLong_FromUnsignedLongLong(v);
 }
 
@@ -141,7 +156,7 @@ static PyObject *view_item(ViewObject *v, Py_ssize_t i)
 		PyErr_SetString(PyExc_IndexError, "view index out of range");
 		return NULL;
 	}
-	return Py_NewRef(g_ints[v->buf[i]]);
+	return Py_NewRef(int_obj(v->buf[i]));
 }
 
 static PyObject *view_subscript(ViewObject *v, PyObject *key)
@@ -300,19 +315,59 @@ static PyTypeObject View_Type = {
 
 /* ---- Packet ---------------------------------------------------------- */
 
-typedef struct {
+/* The attributes read most (ports, protocol, lengths, the views) are
+ * T_OBJECT_EX members, not getters: CPython 3.11 specializes reading one
+ * into a single load from the object, with no call. Binding stores them;
+ * they are borrowed (cached ints, None, the packet's own views) except the
+ * few lengths past the int cache, owned (bits in `owned`).
+ *
+ * A member cannot check the epoch, so a packet's type says whether it is
+ * bound: Packet_Type from its bind to the end of the epoch, then
+ * StalePacket_Type, a subclass whose every packet attribute raises
+ * pktd.ViewError. Packets bound in the current epoch are listed (g_bound),
+ * so pymod_epoch_end() can turn them stale. */
+typedef struct PacketObject {
 	PyObject_HEAD
+	PyObject *m_sport, *m_dport, *m_proto, *m_caplen, *m_wirelen, *m_payload_len;
 	const struct pkt *p;
 	uint64_t epoch;
 	ViewObject *payload;
 	ViewObject *raw;
 	PyObject *flow; /* pkt.flow: the flow handle, NULL = None (pymod_packet_set_flow) */
+	struct PacketObject *next_bound; /* in g_bound while the type is Packet_Type */
+	uint8_t owned; /* OWN_* bits: members holding a reference */
 } PacketObject;
 
-static PyTypeObject Packet_Type;
+enum { OWN_CAPLEN = 1, OWN_WIRELEN = 2, OWN_PAYLOAD_LEN = 4 };
+
+static PyTypeObject Packet_Type, StalePacket_Type;
+static PacketObject *g_bound;
+
+/* Clear the members (dropping owned ones) and make the packet stale. */
+static void packet_unbind(PacketObject *pk)
+{
+	Py_SET_TYPE(pk, &StalePacket_Type);
+	if (pk->owned) {
+		if (pk->owned & OWN_CAPLEN)
+			Py_DECREF(pk->m_caplen);
+		if (pk->owned & OWN_WIRELEN)
+			Py_DECREF(pk->m_wirelen);
+		if (pk->owned & OWN_PAYLOAD_LEN)
+			Py_DECREF(pk->m_payload_len);
+		pk->owned = 0;
+	}
+	pk->m_sport = pk->m_dport = pk->m_proto = pk->m_caplen = pk->m_wirelen = pk->m_payload_len = NULL;
+}
 
 static void packet_dealloc(PacketObject *pk)
 {
+	if (Py_IS_TYPE(pk, &Packet_Type)) { /* bound in this epoch: unlist it */
+		PacketObject **pp = &g_bound;
+		while (*pp != pk)
+			pp = &(*pp)->next_bound;
+		*pp = pk->next_bound;
+	}
+	packet_unbind(pk);
 	Py_XDECREF(pk->payload);
 	Py_XDECREF(pk->raw);
 	Py_XDECREF(pk->flow);
@@ -321,9 +376,12 @@ static void packet_dealloc(PacketObject *pk)
 
 PyObject *pymod_packet_new(void)
 {
-	PacketObject *pk = PyObject_New(PacketObject, &Packet_Type);
+	PacketObject *pk = PyObject_New(PacketObject, &StalePacket_Type);
 	if (!pk)
 		return NULL;
+	pk->m_sport = pk->m_dport = pk->m_proto = pk->m_caplen = pk->m_wirelen = pk->m_payload_len = NULL;
+	pk->owned = 0;
+	pk->next_bound = NULL;
 	pk->p = NULL;
 	pk->epoch = 0;
 	pk->flow = NULL;
@@ -336,12 +394,42 @@ PyObject *pymod_packet_new(void)
 	return (PyObject *)pk;
 }
 
+/* A length member: the cached int, or an owned one past the cache (NULL,
+ * read as AttributeError, if that allocation fails). */
+static inline PyObject *len_member(PacketObject *pk, uint32_t v, uint8_t bit)
+{
+	if (v < PYMOD_INT_CACHE)
+		return int_obj(v);
+	PyObject *o = PyLong_FromUnsignedLong(v);
+	if (o)
+		pk->owned |= bit;
+	else
+		PyErr_Clear();
+	return o;
+}
+
 void pymod_packet_bind(PyObject *obj, struct ring_slot *slot)
 {
 	PacketObject *pk = (PacketObject *)obj;
 	const struct pkt *p = &slot->pkt;
+	if (!Py_IS_TYPE(pk, &Packet_Type)) {
+		Py_SET_TYPE(pk, &Packet_Type);
+		pk->next_bound = g_bound;
+		g_bound = pk;
+	} else if (pk->owned) {
+		packet_unbind(pk); /* bound twice in one epoch: drop the first's */
+		Py_SET_TYPE(pk, &Packet_Type);
+	}
 	pk->p = p;
 	pk->epoch = g_epoch;
+	int ports = PKT_HAS(p, LAYER_TCP) || PKT_HAS(p, LAYER_UDP);
+	int ip = PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6);
+	pk->m_sport = ports ? int_obj(p->sport) : Py_None;
+	pk->m_dport = ports ? int_obj(p->dport) : Py_None;
+	pk->m_proto = ip ? int_obj(p->proto) : Py_None;
+	pk->m_caplen = len_member(pk, p->caplen, OWN_CAPLEN);
+	pk->m_wirelen = len_member(pk, p->wirelen, OWN_WIRELEN);
+	pk->m_payload_len = len_member(pk, p->payload_len, OWN_PAYLOAD_LEN);
 	ViewObject *v = pk->payload;
 	v->buf = p->data + p->payload_off;
 	v->len = p->payload_len;
@@ -357,6 +445,9 @@ void pymod_packet_bind(PyObject *obj, struct ring_slot *slot)
 void pymod_epoch_end(void)
 {
 	g_epoch++;
+	for (PacketObject *pk = g_bound; pk; pk = pk->next_bound)
+		packet_unbind(pk);
+	g_bound = NULL;
 }
 
 /* ---- for the flow hooks (flowstage.c, pyflow.c) --------------------------- */
@@ -490,8 +581,6 @@ int pymod_packet_reclaim(PyObject **obj)
 PK_GETTER(frame, 1, int_cached(p->frame_no))
 PK_GETTER(ts, 1, PyFloat_FromDouble((double)p->ts_ns / 1e9))
 PK_GETTER(ts_ns, 1, PyLong_FromUnsignedLongLong(p->ts_ns))
-PK_GETTER(caplen, 1, int_cached(p->caplen))
-PK_GETTER(wirelen, 1, int_cached(p->wirelen))
 PK_GETTER(linktype, 1, int_cached(p->linktype))
 PK_GETTER(ifindex, 1, int_cached(p->ifindex))
 PK_GETTER(eth_src, HAS(LAYER_ETH), addr_str('m', p->data + p->eth_off + 6, 6))
@@ -503,14 +592,11 @@ PK_GETTER(src, HAS_IP,
 	  p->ip_version == 4 ? addr_str(4, p->data + p->l3_off + 12, 4) : addr_str(6, p->data + p->l3_off + 8, 16))
 PK_GETTER(dst, HAS_IP,
 	  p->ip_version == 4 ? addr_str(4, p->data + p->l3_off + 16, 4) : addr_str(6, p->data + p->l3_off + 24, 16))
-PK_GETTER(proto, HAS_IP, int_cached(p->proto))
 PK_GETTER(ip6_nxt, HAS(LAYER_IPV6), int_cached(p->ip6_nxt))
 PK_GETTER(ttl, HAS_IP, int_cached(p->ttl))
 PK_GETTER(frag_offset, HAS_IP, int_cached(p->frag_offset))
 PK_GETTER(more_fragments, HAS_IP, PyBool_FromLong(p->frag_mf))
 PK_GETTER(is_fragment, 1, PyBool_FromLong(p->flags & PKT_FLAG_FRAGMENT))
-PK_GETTER(sport, HAS_PORTS, int_cached(p->sport))
-PK_GETTER(dport, HAS_PORTS, int_cached(p->dport))
 PK_GETTER(tcp_flags, HAS(LAYER_TCP), int_cached(p->tcp_flags))
 PK_GETTER(seq, HAS(LAYER_TCP), int_cached(p->seq))
 PK_GETTER(ack, HAS(LAYER_TCP), int_cached(p->ack))
@@ -521,9 +607,6 @@ PK_GETTER(arp_op, HAS(LAYER_ARP), int_cached(p->arp_op))
 PK_GETTER(error, p->error != 0 && p->error < EV_COUNT, Py_NewRef(g_event_names[p->error]))
 PK_GETTER(truncated, 1, PyBool_FromLong(p->flags & PKT_FLAG_TRUNCATED))
 PK_GETTER(reassembled, 1, PyBool_FromLong(p->flags & PKT_FLAG_REASSEMBLED))
-PK_GETTER(payload, 1, Py_NewRef((PyObject *)pk->payload))
-PK_GETTER(payload_len, 1, int_cached(p->payload_len))
-PK_GETTER(raw, 1, Py_NewRef((PyObject *)pk->raw))
 
 static PyObject *hdr_name(uint8_t type)
 {
@@ -573,7 +656,7 @@ static PyObject *pk_headers(PacketObject *pk, void *closure)
 	for (unsigned i = 0; t && i < nh; i++) {
 		const struct pkt_hdr *e = &p->hdrs[i];
 		PyObject *off = int_cached(e->off);
-		PyObject *item = off ? PyTuple_Pack(4, hdr_name(e->type), off, g_ints[e->len],
+		PyObject *item = off ? PyTuple_Pack(4, hdr_name(e->type), off, int_obj(e->len),
 						    (e->flags & HDR_QUOTED) ? Py_True : Py_False)
 				     : NULL;
 		Py_XDECREF(off);
@@ -784,7 +867,7 @@ static PyObject *pk_vlan_tags(PacketObject *pk, void *closure)
 	unsigned n = p->vlan_count < PKT_MAX_VLANS ? p->vlan_count : PKT_MAX_VLANS;
 	PyObject *t = PyTuple_New(n);
 	for (unsigned i = 0; t && i < n; i++) {
-		PyObject *pair = PyTuple_Pack(2, g_ints[p->vlan_tpid[i]], g_ints[p->vlan_id[i]]);
+		PyObject *pair = PyTuple_Pack(2, int_obj(p->vlan_tpid[i]), int_obj(p->vlan_id[i]));
 		if (!pair) {
 			Py_CLEAR(t);
 			break;
@@ -794,13 +877,25 @@ static PyObject *pk_vlan_tags(PacketObject *pk, void *closure)
 	return t;
 }
 
+/* Bound at pymod_packet_bind (see PacketObject). */
+#define MEMBER(name, field, doc) { #name, T_OBJECT_EX, offsetof(PacketObject, field), READONLY, doc }
+static PyMemberDef packet_members[] = {
+	MEMBER(caplen, m_caplen, "Captured length."),
+	MEMBER(wirelen, m_wirelen, "Length on the wire."),
+	MEMBER(proto, m_proto, "Upper-layer protocol number (after IPv6 extension headers)."),
+	MEMBER(sport, m_sport, "TCP/UDP source port or None."),
+	MEMBER(dport, m_dport, "TCP/UDP destination port or None."),
+	MEMBER(payload, payload, "View of the bytes after the innermost decoded header."),
+	MEMBER(payload_len, m_payload_len, "Length of payload."),
+	MEMBER(raw, raw, "View of the whole captured frame."),
+	{ NULL, 0, 0, 0, NULL },
+};
+
 #define GET(name, doc) { #name, (getter)pk_##name, NULL, doc, NULL }
 static PyGetSetDef packet_getset[] = {
 	GET(frame, "Frame number, 1-based across all inputs."),
 	GET(ts, "Capture time, float seconds since the epoch."),
 	GET(ts_ns, "Capture time, int nanoseconds since the epoch."),
-	GET(caplen, "Captured length."),
-	GET(wirelen, "Length on the wire."),
 	GET(linktype, "LINKTYPE_ number of the frame."),
 	GET(ifindex, "pcapng interface id (0 for pcap)."),
 	GET(eth_src, "Ethernet source MAC or None."),
@@ -811,14 +906,11 @@ static PyGetSetDef packet_getset[] = {
 	GET(ip_version, "4, 6 or None."),
 	GET(src, "IP source address as text, or None."),
 	GET(dst, "IP destination address as text, or None."),
-	GET(proto, "Upper-layer protocol number (after IPv6 extension headers)."),
 	GET(ip6_nxt, "Next-header field of the fixed IPv6 header."),
 	GET(ttl, "TTL or hop limit."),
 	GET(frag_offset, "IP fragment offset in bytes."),
 	GET(more_fragments, "IP more-fragments flag."),
 	GET(is_fragment, "True for an IPv4/IPv6 fragment."),
-	GET(sport, "TCP/UDP source port or None."),
-	GET(dport, "TCP/UDP destination port or None."),
 	GET(tcp_flags, "TCP flags (low 12 bits) or None."),
 	GET(seq, "TCP sequence number or None."),
 	GET(ack, "TCP acknowledgment number or None."),
@@ -832,9 +924,6 @@ static PyGetSetDef packet_getset[] = {
 	GET(layers, "Tuple of decoded layer names in wire order (repeats in a row once, ICMP quotes left out)."),
 	GET(headers, "Tuple of (name, offset, length, quoted) for every decoded header, outermost first."),
 	GET(tunnel, "None, or (kind, outer_src, outer_dst, id) of the outermost encapsulation."),
-	GET(payload, "View of the bytes after the innermost decoded header."),
-	GET(payload_len, "Length of payload."),
-	GET(raw, "View of the whole captured frame."),
 	GET(arp_htype, "ARP hardware type (1 = Ethernet) or None."),
 	GET(arp_ptype, "ARP protocol type (0x0800 = IPv4) or None."),
 	GET(arp_sender_mac, "ARP sender hardware address (Ethernet/IPv4 ARP) or None."),
@@ -876,6 +965,30 @@ static PyTypeObject Packet_Type = {
 	.tp_dealloc = (destructor)packet_dealloc,
 	.tp_repr = (reprfunc)packet_repr,
 	.tp_getset = packet_getset,
+	.tp_members = packet_members,
+};
+
+/* A packet after its epoch (PacketObject): every packet attribute raises
+ * pktd.ViewError; anything else (type, repr, dunders) works as usual. */
+static PyObject *stale_packet_getattro(PyObject *obj, PyObject *name)
+{
+	PyObject *d = _PyType_Lookup(&Packet_Type, name);
+	if (d && (Py_IS_TYPE(d, &PyMemberDescr_Type) || Py_IS_TYPE(d, &PyGetSetDescr_Type)) &&
+	    PyDescr_TYPE(d) == &Packet_Type)
+		return stale_error();
+	return PyObject_GenericGetAttr(obj, name);
+}
+
+static PyTypeObject StalePacket_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "pktd.Packet",
+	.tp_doc = "A decoded packet, reused: valid during its callback only.",
+	.tp_basicsize = sizeof(PacketObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_base = &Packet_Type,
+	.tp_dealloc = (destructor)packet_dealloc,
+	.tp_repr = (reprfunc)packet_repr,
+	.tp_getattro = stale_packet_getattro,
 };
 
 /* ---- Batch ----------------------------------------------------------- */
@@ -1101,7 +1214,8 @@ static struct PyModuleDef pktd_module = {
 
 static PyObject *pyinit_pktd(void)
 {
-	if (PyType_Ready(&View_Type) < 0 || PyType_Ready(&Packet_Type) < 0 || PyType_Ready(&Batch_Type) < 0 ||
+	if (PyType_Ready(&View_Type) < 0 || PyType_Ready(&Packet_Type) < 0 ||
+	    PyType_Ready(&StalePacket_Type) < 0 || PyType_Ready(&Batch_Type) < 0 ||
 	    PyType_Ready(&BatchIter_Type) < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&pktd_module);
@@ -1144,11 +1258,61 @@ static const char *const hdr_names[HDR_TYPE_COUNT] = {
 	[HDR_SCTP] = "sctp",	 [HDR_IGMP] = "igmp",	  [HDR_CMD] = "cmd",
 };
 
+/* The size of int object o (int.__sizeof__), -1 on error. */
+static Py_ssize_t int_size(PyObject *o)
+{
+	PyObject *r = PyObject_CallMethod(o, "__sizeof__", NULL);
+	Py_ssize_t n = r ? PyLong_AsSsize_t(r) : -1;
+	Py_XDECREF(r);
+	return n;
+}
+
+/* Fill the int array: each slot a copy of the int object CPython makes for
+ * that value, with a reference count no decref can bring to zero (the
+ * array is not Python's to free). One 2 MiB huge page maps it where the kernel
+ * allows. */
+static int ints_init(void)
+{
+	for (unsigned i = 0; i < INT_SMALL; i++)
+		if (!(g_small_ints[i] = PyLong_FromUnsignedLong(i)))
+			return -1;
+	size_t bytes = PYMOD_INT_CACHE * sizeof(struct pymod_int_slot);
+	if (!pymod_int_slots) { /* kept across a restart of Python: never freed (ints may outlive us) */
+		if (!(pymod_int_slots = aligned_alloc(2u << 20, bytes))) {
+			PyErr_NoMemory();
+			return -1;
+		}
+		madvise(pymod_int_slots, bytes, MADV_HUGEPAGE); /* a hint: failure is fine */
+	}
+	Py_ssize_t size = -1; /* the same for every value when the first and last agree */
+	for (unsigned i = INT_SMALL; i < PYMOD_INT_CACHE; i++) {
+		PyObject *o = PyLong_FromUnsignedLong(i);
+		if (!o)
+			return -1;
+		Py_ssize_t n = size;
+		if (n < 0 && (n = int_size(o)) >= 0 && i == INT_SMALL) {
+			PyObject *last = PyLong_FromUnsignedLong(PYMOD_INT_CACHE - 1);
+			if (last && int_size(last) == n)
+				size = n;
+			Py_XDECREF(last);
+		}
+		if (n < 0 || (size_t)n > sizeof(struct pymod_int_slot)) {
+			Py_DECREF(o);
+			if (!PyErr_Occurred())
+				PyErr_SetString(PyExc_RuntimeError, "pktd: int object larger than its cache slot");
+			return -1;
+		}
+		memcpy(&pymod_int_slots[i], o, (size_t)n);
+		Py_DECREF(o);
+		Py_SET_REFCNT((PyObject *)&pymod_int_slots[i], (Py_ssize_t)1 << 40);
+	}
+	return 0;
+}
+
 int pymod_init(void)
 {
-	for (unsigned i = 0; i < INT_CACHE; i++)
-		if (!(g_ints[i] = PyLong_FromUnsignedLong(i)))
-			return -1;
+	if (ints_init() < 0)
+		return -1;
 	for (unsigned i = 0; i < EV_COUNT; i++)
 		if (!(g_event_names[i] = PyUnicode_InternFromString(decode_event_name(i))))
 			return -1;
@@ -1178,8 +1342,10 @@ int pymod_init(void)
 
 void pymod_fini(void)
 {
-	for (unsigned i = 0; i < INT_CACHE; i++)
-		Py_CLEAR(g_ints[i]);
+	/* The int array stays: plugins' dicts still hold its ints until
+	 * Python finalizes, and none of them is ever freed. */
+	for (unsigned i = 0; i < INT_SMALL; i++)
+		Py_CLEAR(g_small_ints[i]);
 	for (unsigned i = 0; i < EV_COUNT; i++)
 		Py_CLEAR(g_event_names[i]);
 	for (unsigned i = 0; i < LAYER_COUNT; i++)

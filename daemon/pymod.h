@@ -20,6 +20,23 @@
 struct output;
 struct pkt;
 
+/* Ints 257..65535 as one array of int objects, 32 bytes each (pymod.c);
+ * entries 0..256 are unused (CPython's small ints serve those). */
+#define PYMOD_INT_CACHE 65536
+struct pymod_int_slot {
+	_Alignas(32) unsigned char bytes[32];
+};
+extern struct pymod_int_slot *pymod_int_slots;
+
+/* Warm the cache for the port ints of a packet whose callback comes soon:
+ * with many distinct ports their ints are not in cache, and pkt.sport /
+ * pkt.dport would wait on a miss while the plugin runs. */
+static inline void pymod_prefetch_ports(const struct pkt *p)
+{
+	__builtin_prefetch(&pymod_int_slots[p->sport], 1, 3);
+	__builtin_prefetch(&pymod_int_slots[p->dport], 1, 3);
+}
+
 /* Call before Py_Initialize: makes `import pktd` resolve to us. */
 int pymod_register(void);
 /* Call after Py_Initialize: builds the caches and imports the module. */
