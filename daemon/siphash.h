@@ -34,10 +34,13 @@ int siphash_key_random(struct siphash_key *k);
 uint64_t siphash_24(const struct siphash_key *k, const void *data, size_t len);
 uint64_t siphash_13(const struct siphash_key *k, const void *data, size_t len);
 
-/* SipHash-1-3 of nwords 64-bit words, equal to siphash_13() over their
- * 8 * nwords little-endian bytes (no byte loads or tail handling: the flow
- * table packs its keys into words). Inline: with a constant nwords the
- * compiler unrolls it, and the flow table calls it on every packet. */
+/* SipHash-1-3 of nwords 64-bit words followed by tail_len (0..7) more
+ * bytes, `tail` (their little-endian value, below 2^(8 * tail_len)):
+ * equal to siphash_13() over the 8 * nwords + tail_len little-endian bytes
+ * (no byte loads: the flow table packs its keys into words, and a key of
+ * one word and 7 bytes takes one round less than one of two words).
+ * Inline: with constant arguments the compiler unrolls it, and the flow
+ * table calls it on every packet. */
 static inline uint64_t siphash_rotl_(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -61,7 +64,8 @@ static inline uint64_t siphash_rotl_(uint64_t x, unsigned b)
 		v2 = siphash_rotl_(v2, 32);                             \
 	} while (0)
 
-static inline uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords)
+static inline uint64_t siphash_13_words_tail(const struct siphash_key *k, const uint64_t *w, size_t nwords,
+					     uint64_t tail, unsigned tail_len)
 {
 	uint64_t v0 = k->k0 ^ 0x736f6d6570736575ull, v1 = k->k1 ^ 0x646f72616e646f6dull;
 	uint64_t v2 = k->k0 ^ 0x6c7967656e657261ull, v3 = k->k1 ^ 0x7465646279746573ull;
@@ -70,7 +74,7 @@ static inline uint64_t siphash_13_words(const struct siphash_key *k, const uint6
 		SIPHASH_ROUND_(v0, v1, v2, v3);
 		v0 ^= w[i];
 	}
-	uint64_t b = (uint64_t)((nwords * 8) & 0xff) << 56;
+	uint64_t b = tail | (uint64_t)((nwords * 8 + tail_len) & 0xff) << 56;
 	v3 ^= b;
 	SIPHASH_ROUND_(v0, v1, v2, v3);
 	v0 ^= b;
@@ -79,6 +83,12 @@ static inline uint64_t siphash_13_words(const struct siphash_key *k, const uint6
 	SIPHASH_ROUND_(v0, v1, v2, v3);
 	SIPHASH_ROUND_(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The same without a tail: 8 * nwords bytes. */
+static inline uint64_t siphash_13_words(const struct siphash_key *k, const uint64_t *w, size_t nwords)
+{
+	return siphash_13_words_tail(k, w, nwords, 0, 0);
 }
 
 #endif

@@ -206,6 +206,14 @@ static void test_siphash_vectors(void **state)
 	memcpy(w, msg, sizeof(w));
 	for (unsigned n = 0; n <= 6; n++)
 		assert_true(siphash_13_words(&k, w, n) == siphash_13(&k, msg, n * 8));
+	/* And with a tail of 1 to 7 more bytes. */
+	for (unsigned n = 0; n <= 5; n++)
+		for (unsigned t = 1; t <= 7; t++) {
+			uint64_t tail = 0;
+			for (unsigned i = 0; i < t; i++)
+				tail |= (uint64_t)msg[8 * n + i] << (8 * i);
+			assert_true(siphash_13_words_tail(&k, w, n, tail, t) == siphash_13(&k, msg, 8 * n + t));
+		}
 
 	/* Two random keys differ (getrandom works here). */
 	struct siphash_key r1, r2;
