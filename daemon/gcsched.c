@@ -118,6 +118,7 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 		if (gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
 			return -1;
 		count_frozen(g);
+		pyarena_install(&g->arena, GCSCHED_ARENA_RESERVE);
 		__attribute__((fallthrough)); /* automatic collection off too */
 	case GC_OFF:
 		gc = PyImport_ImportModule("gc");
@@ -173,10 +174,21 @@ static void maintenance(struct gcsched *g, uint64_t now)
 		PyErr_Print();
 }
 
+static void poll_collect(struct gcsched *g, uint64_t now, bool idle);
+
 void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 {
 	if (g->mode != GC_SCHEDULED)
 		return;
+	poll_collect(g, now, idle);
+	/* After any collection (it may have given arenas back): touch the
+	 * next arena's pages now, while no packet waits in the ring. */
+	if (idle)
+		pyarena_refill(&g->arena, GCSCHED_REFILL_PAGES);
+}
+
+static void poll_collect(struct gcsched *g, uint64_t now, bool idle)
+{
 	uint64_t since_maintenance = now - g->last_maintenance_ns;
 	if ((idle && since_maintenance >= g->maintenance_interval_ns) ||
 	    since_maintenance >= 2 * g->maintenance_interval_ns) {
@@ -232,6 +244,7 @@ void gcsched_finish(struct gcsched *g)
 
 void gcsched_free(struct gcsched *g)
 {
+	pyarena_uninstall(&g->arena);
 	if (g_active == g)
 		g_active = NULL;
 	if (g->callback) {

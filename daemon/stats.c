@@ -244,10 +244,16 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		fprintf(f, "%s\"gen%d\": ", g ? ", " : "", g);
 		json_hist(f, &d->gc.pauses[g]);
 	}
-	fprintf(f, "}, \"collected\": [%llu, %llu, %llu], \"scheduled\": [%llu, %llu, %llu]},\n",
+	fprintf(f, "}, \"collected\": [%llu, %llu, %llu], \"scheduled\": [%llu, %llu, %llu], ",
 		(unsigned long long)d->gc.collected[0], (unsigned long long)d->gc.collected[1],
 		(unsigned long long)d->gc.collected[2], (unsigned long long)d->gc.scheduled[0],
 		(unsigned long long)d->gc.scheduled[1], (unsigned long long)d->gc.scheduled[2]);
+	const struct pyarena *ar = &d->gc.arena;
+	fprintf(f,
+		"\"arena_reserve\": {\"taken\": %llu, \"missed\": %llu, \"kept\": %llu, \"pages_prefaulted\": %llu, "
+		"\"prefault_ms\": %.3f}},\n",
+		(unsigned long long)ar->taken, (unsigned long long)ar->missed, (unsigned long long)ar->kept,
+		(unsigned long long)ar->pages, (double)ar->refill_ns / 1e6);
 	fprintf(f,
 		"  \"python\": {\"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
 		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu, \"export_copies\": %llu},\n",
