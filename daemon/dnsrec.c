@@ -110,49 +110,75 @@ static int ts_repr(double d, char *out)
 {
 	if (!(d >= 1.0 && d < 9007199254740992.0))
 		return 0;
-	int e2;
-	double fr = frexp(d, &e2); /* d = fr * 2^e2, 0.5 <= fr < 1 */
-	uint64_t m = (uint64_t)ldexp(fr, 53);
-	int e = e2 - 53; /* d = m * 2^e */
+	uint64_t bits;
+	memcpy(&bits, &d, sizeof(bits));
+	uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+	int e = (int)((bits >> 52) & 0x7ff) - 1075; /* d = m * 2^e */
 	if (m == (1ull << 52) || e >= 0 || e < -62)
 		return 0;
 	unsigned sh = (unsigned)(1 - e); /* d * 10^k = X / 2^sh with X = 2 m 10^k */
-	unsigned __int128 p10 = 1, one = (unsigned __int128)1 << sh;
-	for (unsigned k = 0; k <= 17; k++, p10 *= 10) {
+	unsigned __int128 one = (unsigned __int128)1 << sh;
+	uint64_t ip = (uint64_t)d; /* the integer part, exact */
+	unsigned idigits = 1;
+	for (uint64_t t = ip; t >= 10; t /= 10)
+		idigits++;
+	/* Reading back as d is monotone in k (more digits only come closer),
+	 * and 17 significant digits always do: the fewest fraction digits by
+	 * bisection over 0 .. 17 - idigits. */
+	static const uint64_t pow10[18] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+		1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	};
+	unsigned lo = 0, hi = idigits >= 17 ? 0 : 17 - idigits, k;
+	unsigned __int128 n = 0;
+	int found = -1;
+	while (lo <= hi) {
+		k = (lo + hi) / 2;
+		unsigned __int128 p10 = pow10[k];
 		unsigned __int128 x = (unsigned __int128)(2 * m) * p10;
-		unsigned __int128 lo = x >> sh;
-		unsigned __int128 dlo = x - (lo << sh), dhi = one - dlo; /* distances to lo and lo + 1, times 2^sh */
-		/* Within half an ulp (H = 10^k at this scale) reads back as d; at
+		unsigned __int128 fl = x >> sh;
+		unsigned __int128 dlo = x - (fl << sh), dhi = one - dlo; /* distances to fl and fl + 1, times 2^sh */
+		/* Within half an ulp (10^k at this scale) reads back as d; at
 		 * exactly half, only when m is even (round-half-even). */
 		unsigned __int128 best = dlo <= dhi ? dlo : dhi;
 		if (dlo == dhi)
-			return 0;
-		if (best > p10 || (best == p10 && (m & 1)))
-			continue;
-		unsigned __int128 n = dlo < dhi ? lo : lo + 1;
-		uint64_t ip = (uint64_t)(n / p10), fp = (uint64_t)(n % p10);
-		char digits[20];
-		int nd = 0, len = 0;
-		do {
-			digits[nd++] = (char)('0' + ip % 10);
-			ip /= 10;
-		} while (ip);
-		while (nd)
-			out[len++] = digits[--nd];
-		out[len++] = '.';
-		if (k == 0) {
-			out[len++] = '0';
+			return 0; /* a tie between two candidates: Python decides */
+		if (best < p10 || (best == p10 && !(m & 1))) {
+			found = (int)k;
+			n = dlo < dhi ? fl : fl + 1;
+			if (k == 0)
+				break;
+			hi = k - 1;
 		} else {
-			for (unsigned i = k; i-- > 0;) {
-				out[len + (int)i] = (char)('0' + fp % 10);
-				fp /= 10;
-			}
-			len += (int)k;
+			lo = k + 1;
 		}
-		out[len] = '\0';
-		return len;
 	}
-	return 0;
+	if (found < 0)
+		return 0;
+	k = (unsigned)found;
+	ip = (uint64_t)(n / pow10[k]);
+	uint64_t fp = (uint64_t)(n % pow10[k]);
+	char digits[20];
+	int nd = 0, len = 0;
+	do {
+		digits[nd++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	while (nd)
+		out[len++] = digits[--nd];
+	out[len++] = '.';
+	if (k == 0) {
+		out[len++] = '0';
+	} else {
+		for (unsigned i = k; i-- > 0;) {
+			out[len + (int)i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		len += (int)k;
+	}
+	out[len] = '\0';
+	return len;
 }
 
 int dnsrec_ts_text(double d, char *out)

@@ -14,24 +14,61 @@
 #include "pymod.h"
 
 static struct dns_msg g_msg;
+static PyObject *g_key_decoded, *g_key_malformed;
 
-/* Decode msg and write its record: True, False when it is malformed, NULL
- * on an output error. */
-static PyObject *decode_and_write(const uint8_t *msg, size_t len, const struct dnsrec_meta *meta)
+/* stats[key] += 1 (a missing key counts from 0). */
+static int count(PyObject *stats, PyObject *key)
+{
+	PyObject *v = PyDict_GetItemWithError(stats, key);
+	long long x = 0;
+	if (v) {
+		x = PyLong_AsLongLong(v);
+		if (x == -1 && PyErr_Occurred())
+			return -1;
+	} else if (PyErr_Occurred()) {
+		return -1;
+	}
+	PyObject *n = PyLong_FromLongLong(x + 1);
+	if (!n)
+		return -1;
+	int rc = PyDict_SetItem(stats, key, n);
+	Py_DECREF(n);
+	return rc;
+}
+
+/* Decode msg and write its record: True, False when it is malformed (with
+ * stats: counted as "decoded" or "malformed"), NULL on an error. */
+static PyObject *decode_and_write(const uint8_t *msg, size_t len, const struct dnsrec_meta *meta, PyObject *stats)
 {
 	struct output *o = pymod_output();
 	if (!o) {
 		PyErr_SetString(PyExc_RuntimeError, "pktd.dns_emit: no output open");
 		return NULL;
 	}
-	if (dns_decode(msg, len, &g_msg) != DNS_OK)
+	if (dns_decode(msg, len, &g_msg) != DNS_OK) {
+		if (stats && count(stats, g_key_malformed) < 0)
+			return NULL;
 		Py_RETURN_FALSE;
+	}
 	if (dnsrec_write(o, meta, msg, len, &g_msg) < 0) {
 		pymod_counters.emit_errors++;
 		return NULL;
 	}
 	pymod_counters.emitted++;
+	if (stats && count(stats, g_key_decoded) < 0)
+		return NULL;
 	Py_RETURN_TRUE;
+}
+
+/* The optional stats argument: a dict, or None / absent. */
+static int arg_stats(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t i, PyObject **stats)
+{
+	*stats = nargs > i && args[i] != Py_None ? args[i] : NULL;
+	if (*stats && !PyDict_Check(*stats)) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit: stats must be a dict");
+		return -1;
+	}
+	return 0;
 }
 
 static int arg_str(PyObject *v, const char *what, const char **s, size_t *n)
@@ -59,16 +96,19 @@ static int arg_port(PyObject *v, uint16_t *port)
 	return 0;
 }
 
-/* dns_emit(msg, ts, src, dst, sport, dport, transport) -> bool */
+/* dns_emit(msg, ts, src, dst, sport, dport, transport, stats=None) -> bool */
 static PyObject *mod_dns_emit(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	(void)self;
 	struct dnsrec_meta meta;
+	PyObject *stats;
 	size_t tn;
-	if (nargs != 7) {
-		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit(msg, ts, src, dst, sport, dport, transport)");
+	if (nargs != 7 && nargs != 8) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit(msg, ts, src, dst, sport, dport, transport, stats=None)");
 		return NULL;
 	}
+	if (arg_stats(args, nargs, 7, &stats) < 0)
+		return NULL;
 	if (!PyFloat_Check(args[1])) {
 		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit: ts must be a float");
 		return NULL;
@@ -81,7 +121,7 @@ static PyObject *mod_dns_emit(PyObject *self, PyObject *const *args, Py_ssize_t 
 	Py_buffer view;
 	if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
 		return NULL;
-	PyObject *r = decode_and_write(view.buf, (size_t)view.len, &meta);
+	PyObject *r = decode_and_write(view.buf, (size_t)view.len, &meta, stats);
 	PyBuffer_Release(&view);
 	return r;
 }
@@ -95,17 +135,18 @@ static size_t addr_text(const struct pkt *p, bool dst, char *out)
 	return (size_t)dns_ipv6_text(ip + (dst ? 24 : 8), out);
 }
 
-/* dns_emit_udp(pkt, port) -> bool | None */
+/* dns_emit_udp(pkt, port, stats=None) -> bool | None */
 static PyObject *mod_dns_emit_udp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	(void)self;
 	uint16_t port;
-	if (nargs != 2) {
-		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit_udp(pkt, port)");
+	PyObject *stats;
+	if (nargs != 2 && nargs != 3) {
+		PyErr_SetString(PyExc_TypeError, "pktd.dns_emit_udp(pkt, port, stats=None)");
 		return NULL;
 	}
 	const struct pkt *p = pymod_packet_pkt(args[0]);
-	if (!p || arg_port(args[1], &port) < 0)
+	if (!p || arg_port(args[1], &port) < 0 || arg_stats(args, nargs, 2, &stats) < 0)
 		return NULL;
 	if (!PKT_HAS(p, LAYER_UDP) || !(PKT_HAS(p, LAYER_IPV4) || PKT_HAS(p, LAYER_IPV6)) || p->frag_mf ||
 	    p->frag_offset || p->payload_len == 0 || (port && p->sport != port && p->dport != port))
@@ -121,21 +162,26 @@ static PyObject *mod_dns_emit_udp(PyObject *self, PyObject *const *args, Py_ssiz
 		.dport = p->dport,
 		.transport = "udp",
 	};
-	return decode_and_write(p->data + p->payload_off, p->payload_len, &meta);
+	return decode_and_write(p->data + p->payload_off, p->payload_len, &meta, stats);
 }
 
 static PyMethodDef dns_methods[] = {
 	{ "dns_emit", (PyCFunction)(void (*)(void))mod_dns_emit, METH_FASTCALL,
-	  "dns_emit(msg, ts, src, dst, sport, dport, transport) -> bool: decode the DNS message in msg (a buffer, "
-	  "no TCP length prefix) and write plugins/dns.py's record for it; False when it is malformed." },
+	  "dns_emit(msg, ts, src, dst, sport, dport, transport, stats=None) -> bool: decode the DNS message in msg "
+	  "(a buffer, no TCP length prefix) and write plugins/dns.py's record for it; False when it is malformed. "
+	  "stats: a dict whose \"decoded\" or \"malformed\" count is incremented." },
 	{ "dns_emit_udp", (PyCFunction)(void (*)(void))mod_dns_emit_udp, METH_FASTCALL,
-	  "dns_emit_udp(pkt, port) -> bool | None: dns_emit() of a UDP packet's payload, its addresses, ports "
-	  "and time; None (nothing done) when pkt is not a whole UDP datagram with a payload to or from port "
-	  "(0: any)." },
+	  "dns_emit_udp(pkt, port, stats=None) -> bool | None: dns_emit() of a UDP packet's payload, its "
+	  "addresses, ports and time; None (nothing done, nothing counted) when pkt is not a whole UDP datagram "
+	  "with a payload to or from port (0: any)." },
 	{ NULL, NULL, 0, NULL },
 };
 
 int pydns_add_functions(PyObject *module)
 {
+	if (!g_key_decoded && !(g_key_decoded = PyUnicode_InternFromString("decoded")))
+		return -1;
+	if (!g_key_malformed && !(g_key_malformed = PyUnicode_InternFromString("malformed")))
+		return -1;
 	return PyModule_AddFunctions(module, dns_methods);
 }

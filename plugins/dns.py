@@ -71,10 +71,7 @@ def _answer(mv, rr):
 def _decode(ts, src, dst, sport, dport, msg, transport):
     """Parse one message (buffer without length prefix) and emit it."""
     if _emit is not None and pktd is _pktd_c:
-        if _emit(msg, ts, src, dst, sport, dport, transport):
-            stats["decoded"] += 1
-        else:
-            stats["malformed"] += 1
+        _emit(msg, ts, src, dst, sport, dport, transport, stats)     # counts in stats
         return
     # The memoryview is released on the way out, so nothing outlives the
     # callback's view of the packet.
@@ -105,14 +102,9 @@ def _decode(ts, src, dst, sport, dport, msg, transport):
 
 
 def on_packet(pkt):
-    if _emit_udp is not None and pktd is _pktd_c:
-        r = _emit_udp(pkt, _PORT)       # a UDP/53 datagram: decoded and written in C
-        if r is not None:
-            if r:
-                stats["decoded"] += 1
-            else:
-                stats["malformed"] += 1
-            return
+    if _emit_udp is not None and pktd is _pktd_c \
+            and _emit_udp(pkt, _PORT, stats) is not None:
+        return                  # a UDP/53 datagram: decoded, written and counted in C
     sport, dport = pkt.sport, pkt.dport
     if sport != _PORT and dport != _PORT:
         return                  # a fragment matched by the filter, or not TCP/UDP
@@ -148,12 +140,22 @@ def on_packet(pkt):
 class _TcpDns:
     """Per-flow state: per direction (index: from_originator) the bytes of
     an incomplete message, length prefix included, and whether a gap left
-    the direction out of step."""
+    the direction out of step.
+
+    A message still incomplete when the flow ends is counted when pktd
+    releases flow.state, by __del__: an on_flow_end hook would be called
+    for every flow FILTER lets in, each UDP exchange included, while this
+    state exists only for TCP flows that carried bytes."""
     __slots__ = ("partial", "lost")
 
     def __init__(self):
         self.partial = [bytearray(), bytearray()]
         self.lost = [False, False]
+
+    def __del__(self):
+        for buf in self.partial:
+            if buf:
+                stats["incomplete"] += 1
 
 
 def _plausible(data, n):
@@ -226,14 +228,6 @@ def on_gap(flow, from_originator, nbytes):
         stats["gap_dropped"] += 1
         del st.partial[i][:]
     st.lost[i] = True
-
-
-def on_flow_end(flow, reason):
-    st = flow.state
-    if st is not None:
-        for buf in st.partial:
-            if buf:
-                stats["incomplete"] += 1
 
 
 def teardown():

@@ -149,16 +149,17 @@ def log(msg: object) -> None:
 
 
 def dns_emit(msg: Union[View, bytes, bytearray, memoryview], ts: float, src: str, dst: str,
-             sport: int, dport: int, transport: str) -> bool:
+             sport: int, dport: int, transport: str, stats: Optional[dict] = None) -> bool:
     """Decode one DNS message (no TCP length prefix) in C and write
     plugins/dns.py's record for it. False (nothing written) when the
-    message is malformed."""
+    message is malformed. stats: its "decoded" or "malformed" count is
+    incremented."""
 
 
-def dns_emit_udp(pkt: Packet, port: int) -> Optional[bool]:
+def dns_emit_udp(pkt: Packet, port: int, stats: Optional[dict] = None) -> Optional[bool]:
     """dns_emit() of a UDP packet's payload with its time, addresses and
-    ports. None (nothing done) when pkt is not a whole UDP datagram with a
-    payload to or from port (0: any)."""
+    ports. None (nothing done, nothing counted) when pkt is not a whole UDP
+    datagram with a payload to or from port (0: any)."""
 
 
 # What a plugin module may define (all optional):

@@ -138,3 +138,12 @@ def test_dns_py_captures_same_lines_through_either_path():
                 outs.append(res.stderr)
             assert outs[0] == outs[2], name
             assert outs[1] == outs[3], (name, outs[1], outs[3])
+
+
+def test_message_incomplete_at_flow_end_is_counted():
+    # dns.py counts it when the flow's state is released (no on_flow_end hook).
+    import test_stream_plugins_unit as su
+    q, _ = su._dns_stream(pcap("dns-tcp.pcap"))
+    records, mod, _ = su.run_chunks("dns", [(True, q + q[:7])])
+    assert len(records) == 1 and mod.stats["incomplete"] == 1, mod.stats
+    assert not hasattr(mod, "on_flow_end")
