@@ -55,12 +55,43 @@ static inline uint64_t ld64(const void *p)
 	return v;
 }
 
+static inline uint32_t ld32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
 /* A key's fields as scalars, before canonical ordering. */
 struct rawkey {
 	uint64_t s0, s1, d0, d1; /* addresses as 8-byte words (IPv4: 4 bytes, 4 zero) */
-	uint16_t sport, dport, vlan;
+	uint32_t ports;          /* sport, dport as two uint16_t in memory (ports_image) */
+	uint16_t vlan;
 	uint8_t proto, ver;
 };
+
+/* The ports as their pair of uint16_t in memory, read as one word: the
+ * layout of flow_key's sport/dport, flow_prepared's pa/pb and pkt's
+ * sport/dport alike, so a word moves both and swapping the halves swaps
+ * them, on either byte order. */
+static_assert(offsetof(struct flow_key, dport) == offsetof(struct flow_key, sport) + 2, "port pair");
+static_assert(offsetof(struct pkt, dport) == offsetof(struct pkt, sport) + 2, "port pair");
+
+static inline uint32_t ports_image(uint16_t sport, uint16_t dport)
+{
+	uint16_t pp[2] = {sport, dport};
+	uint32_t v;
+	memcpy(&v, pp, 4);
+	return v;
+}
+
+static inline void ports_split(uint32_t v, uint16_t *sport, uint16_t *dport)
+{
+	uint16_t pp[2];
+	memcpy(pp, &v, 4);
+	*sport = pp[0];
+	*dport = pp[1];
+}
 
 /* Canonical order (the lower address, then port, is endpoint A), then
  * the keyed hash of the canonical key, computed from registers. */
@@ -72,18 +103,20 @@ static inline __attribute__((always_inline)) void prep_from_raw(const struct flo
 	 * the time. Equal addresses are rare (then the ports decide). */
 	unsigned __int128 sa = (unsigned __int128)r->s0 << 64 | r->s1, da = (unsigned __int128)r->d0 << 64 | r->d1;
 	unsigned sw = sa > da;
-	if (__builtin_expect(sa == da, 0))
-		sw = r->sport > r->dport;
+	if (__builtin_expect(sa == da, 0)) {
+		uint16_t sport, dport;
+		ports_split(r->ports, &sport, &dport);
+		sw = sport > dport;
+	}
 	uint64_t m = -(uint64_t)sw, x0 = (r->s0 ^ r->d0) & m, x1 = (r->s1 ^ r->d1) & m;
-	uint16_t xp = (uint16_t)((r->sport ^ r->dport) & (uint16_t)m);
 	uint64_t a0 = r->s0 ^ x0, a1 = r->s1 ^ x1, b0 = r->d0 ^ x0, b1 = r->d1 ^ x1;
+	uint32_t ports = r->ports ^ ((r->ports ^ (r->ports << 16 | r->ports >> 16)) & (uint32_t)m);
 	c->swapped = (uint8_t)sw;
 	c->a0 = a0;
 	c->a1 = a1;
 	c->b0 = b0;
 	c->b1 = b1;
-	c->pa = r->sport ^ xp;
-	c->pb = r->dport ^ xp;
+	memcpy(&c->pa, &ports, 4);
 	c->tunnel = tunnel;
 	c->vlan = r->vlan;
 	c->proto = r->proto;
@@ -96,8 +129,7 @@ static inline __attribute__((always_inline)) void prep_from_raw(const struct flo
 	 * and the presence of a tunnel context show in the message length (15,
 	 * 19, 39, 43 bytes), which SipHash absorbs: the four forms cannot
 	 * collide. */
-	uint64_t meta = ((uint64_t)r->sport | (uint64_t)r->dport << 16 | (uint64_t)r->proto << 32 |
-			 (uint64_t)r->vlan << 40) ^ ((uint64_t)xp | (uint64_t)xp << 16);
+	uint64_t meta = (uint64_t)ports | (uint64_t)r->proto << 32 | (uint64_t)r->vlan << 40;
 	if (r->ver == 4) {
 		/* Both IPv4 addresses in one word (the rotation puts B's 4 bytes
 		 * where A's padding is, on either byte order). */
@@ -114,7 +146,7 @@ static inline __attribute__((always_inline)) void prep_from_raw(const struct flo
 static inline void prep_from_key(const struct flow_table *ft, const struct flow_key *k, struct flow_prepared *c)
 {
 	struct rawkey r = {ld64(k->src), ld64(k->src + 8), ld64(k->dst), ld64(k->dst + 8),
-			   k->sport, k->dport, k->vlan, k->proto, k->ip_version};
+			   ld32(&k->sport), k->vlan, k->proto, k->ip_version};
 	prep_from_raw(ft, &r, k->tunnel, c);
 }
 
@@ -127,13 +159,6 @@ static_assert(offsetof(struct flow_prepared, tunnel) == offsetof(struct flow_key
 static_assert(offsetof(struct flow_prepared, vlan) == offsetof(struct flow_key, vlan), "key layout");
 static_assert(offsetof(struct flow_prepared, proto) == offsetof(struct flow_key, proto), "key layout");
 static_assert(offsetof(struct flow_prepared, ver) == offsetof(struct flow_key, ip_version), "key layout");
-
-static inline uint32_t ld32(const void *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
 
 /* Five 8-byte and one 4-byte comparison instead of eleven fields. */
 static inline bool key_eq(const struct flow_key *k, const struct flow_prepared *c)
@@ -227,23 +252,20 @@ static inline __attribute__((always_inline)) bool raw_from_pkt(const struct pkt 
 	r->ver = p->ip_version;
 	r->proto = p->proto;
 	r->vlan = p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE;
-	r->sport = r->dport = 0;
+	r->ports = 0;
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
 		if (!PKT_HAS(p, LAYER_TCP))
 			return false;
-		r->sport = p->sport;
-		r->dport = p->dport;
+		r->ports = ports_image(p->sport, p->dport);
 		break;
 	case IPPROTO_NUM_UDP:
 		if (!PKT_HAS(p, LAYER_UDP))
 			return false;
-		r->sport = p->sport;
-		r->dport = p->dport;
+		r->ports = ports_image(p->sport, p->dport);
 		break;
 	case IPPROTO_NUM_SCTP:
-		r->sport = p->sport; /* 0 when the SCTP header was not decoded */
-		r->dport = p->dport;
+		r->ports = ports_image(p->sport, p->dport); /* 0 when the SCTP header was not decoded */
 		break;
 	case IPPROTO_NUM_ICMP:
 	case IPPROTO_NUM_ICMPV6: {
@@ -251,8 +273,7 @@ static inline __attribute__((always_inline)) bool raw_from_pkt(const struct pkt 
 			return false;
 		int cp = p->proto == IPPROTO_NUM_ICMP ? icmp4_counterpart(p->icmp_type)
 						       : icmp6_counterpart(p->icmp_type);
-		r->sport = p->icmp_type;
-		r->dport = cp >= 0 ? (uint16_t)cp : p->icmp_code;
+		r->ports = ports_image(p->icmp_type, cp >= 0 ? (uint16_t)cp : p->icmp_code);
 		break;
 	}
 	default:
@@ -272,8 +293,7 @@ bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
 	memcpy(k->src + 8, &r.s1, 8);
 	memcpy(k->dst, &r.d0, 8);
 	memcpy(k->dst + 8, &r.d1, 8);
-	k->sport = r.sport;
-	k->dport = r.dport;
+	ports_split(r.ports, &k->sport, &k->dport);
 	k->tunnel = tunnel;
 	k->vlan = r.vlan;
 	k->proto = r.proto;
@@ -281,35 +301,16 @@ bool flow_key_from_pkt(const struct pkt *p, uint32_t tunnel, struct flow_key *k)
 	return true;
 }
 
-static inline __attribute__((always_inline)) bool prepare_pkt(struct flow_table *ft, const struct pkt *p,
-								uint32_t tunnel, struct flow_prepared *pk)
+/* L4 payload bytes on the wire of a packet whose IP datagram ends at
+ * ip_end (by its length field): never less than what was captured;
+ * length 0 (TSO) or inconsistent, what was captured. Selects, not
+ * branches: payload or none alternates at random in a mix. */
+static inline __attribute__((always_inline)) uint32_t payload_to(const struct pkt *p, uint64_t ip_end)
 {
-	uint32_t l = p->layers;
-	bool l4 = p->proto == IPPROTO_NUM_TCP ? (l >> LAYER_TCP) & 1 : p->proto == IPPROTO_NUM_UDP && ((l >> LAYER_UDP) & 1);
-	if (p->ip_version == 4 && ((l >> LAYER_IPV4) & 1) && l4 && !(p->flags & PKT_FLAG_FRAGMENT) &&
-	    (uint64_t)p->l3_off + 20 <= p->caplen) {
-		/* Most packets: IPv4 TCP or UDP, not a fragment. raw_from_pkt's
-		 * rules, with the zero halves of the addresses known to the
-		 * compiler. */
-		uint64_t s = 0, d = 0;
-		memcpy(&s, p->data + p->l3_off + 12, 4);
-		memcpy(&d, p->data + p->l3_off + 16, 4);
-		struct rawkey r = {s, 0, d, 0, p->sport, p->dport,
-				   p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE, p->proto, 4};
-		prep_from_raw(ft, &r, tunnel, pk);
-	} else {
-		struct rawkey r;
-		if (!raw_from_pkt(p, &r))
-			return false;
-		prep_from_raw(ft, &r, tunnel, pk);
-	}
-	__builtin_prefetch(&ft->buckets[pk->h & ft->bucket_mask]);
-	return true;
-}
-
-bool flow_prepare_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, struct flow_prepared *pk)
-{
-	return prepare_pkt(ft, p, tunnel, pk);
+	uint32_t cap = p->payload_len;
+	uint64_t w = (ip_end - p->payload_off) & -(uint64_t)(ip_end > p->payload_off);
+	w = w < UINT32_MAX ? w : UINT32_MAX;
+	return (uint32_t)w > cap ? (uint32_t)w : cap;
 }
 
 static inline __attribute__((always_inline)) uint32_t payload_wirelen(const struct pkt *p)
@@ -326,11 +327,40 @@ static inline __attribute__((always_inline)) uint32_t payload_wirelen(const stru
 	} else {
 		return cap;
 	}
-	/* Length 0 (TSO) or inconsistent: what was captured. Selects, not
-	 * branches: payload or none alternates at random in a mix. */
-	uint64_t w = (ip_end - p->payload_off) & -(uint64_t)(ip_end > p->payload_off);
-	w = w < UINT32_MAX ? w : UINT32_MAX;
-	return (uint32_t)w > cap ? (uint32_t)w : cap;
+	return payload_to(p, ip_end);
+}
+
+static inline __attribute__((always_inline)) bool prepare_pkt(struct flow_table *ft, const struct pkt *p,
+								uint32_t tunnel, struct flow_prepared *pk)
+{
+	uint32_t l = p->layers;
+	bool l4 = p->proto == IPPROTO_NUM_TCP ? (l >> LAYER_TCP) & 1 : p->proto == IPPROTO_NUM_UDP && ((l >> LAYER_UDP) & 1);
+	if (p->ip_version == 4 && ((l >> LAYER_IPV4) & 1) && l4 && !(p->flags & PKT_FLAG_FRAGMENT) &&
+	    (uint64_t)p->l3_off + 20 <= p->caplen) {
+		/* Most packets: IPv4 TCP or UDP, not a fragment. raw_from_pkt's
+		 * rules, with the zero halves of the addresses known to the
+		 * compiler. */
+		uint64_t s = 0, d = 0;
+		memcpy(&s, p->data + p->l3_off + 12, 4);
+		memcpy(&d, p->data + p->l3_off + 16, 4);
+		struct rawkey r = {s, 0, d, 0, ld32(&p->sport),
+				   p->vlan_count ? (uint16_t)(p->vlan_id[0] & 0x0fff) : FLOW_VLAN_NONE, p->proto, 4};
+		prep_from_raw(ft, &r, tunnel, pk);
+		pk->payload = payload_to(p, (uint64_t)p->l3_off + be16_at(p->data + p->l3_off + 2));
+	} else {
+		struct rawkey r;
+		if (!raw_from_pkt(p, &r))
+			return false;
+		prep_from_raw(ft, &r, tunnel, pk);
+		pk->payload = payload_wirelen(p);
+	}
+	__builtin_prefetch(&ft->buckets[pk->h & ft->bucket_mask]);
+	return true;
+}
+
+bool flow_prepare_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, struct flow_prepared *pk)
+{
+	return prepare_pkt(ft, p, tunnel, pk);
 }
 
 uint32_t flow_pkt_payload_wirelen(const struct pkt *p)
@@ -940,7 +970,8 @@ static void flow_flip(struct flow_table *ft, struct flow *f)
 
 /* flow_update, inlined into the batch loop (no call per packet). */
 static inline __attribute__((always_inline)) unsigned update_inl(struct flow_table *ft, struct flow *f,
-								 const struct pkt *p, int is_originator, uint64_t now_ns)
+								 const struct pkt *p, int is_originator, uint64_t now_ns,
+								 uint32_t payload)
 {
 	unsigned res = 0;
 	bool first = (f->dir[0].pkts | f->dir[1].pkts) == 0 && f->record == 0;
@@ -956,7 +987,6 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 	    !(fl & (FLOW_TH_SYN | FLOW_TH_FIN | FLOW_TH_RST))) {
 		unsigned d = is_originator ? 0 : 1;
 		struct flow_dir *dir = &f->dir[d];
-		uint32_t payload = payload_wirelen(p);
 		if (dir->pkts == 0)
 			dir->first_ns = now_ns;
 		dir->pkts++;
@@ -1005,7 +1035,6 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 
 	unsigned d = is_originator ? 0 : 1;
 	struct flow_dir *dir = &f->dir[d];
-	uint32_t payload = payload_wirelen(p);
 	if (dir->pkts == 0)
 		dir->first_ns = now_ns;
 	dir->pkts++;
@@ -1065,7 +1094,7 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 
 unsigned flow_update(struct flow_table *ft, struct flow *f, const struct pkt *p, int is_originator, uint64_t now_ns)
 {
-	return update_inl(ft, f, p, is_originator, now_ns);
+	return update_inl(ft, f, p, is_originator, now_ns, payload_wirelen(p));
 }
 
 /* ---- batches -------------------------------------------------------------- */
@@ -1096,7 +1125,7 @@ static inline __attribute__((always_inline)) void batch_finish(struct flow_table
 		uint64_t now = it->pkt->ts_ns;
 		it->flow = lookup_prepared(ft, pk, now, &orig, &it->created);
 		if (it->flow) {
-			it->res = update_inl(ft, it->flow, it->pkt, orig, now);
+			it->res = update_inl(ft, it->flow, it->pkt, orig, now, pk->payload);
 			it->flow_id = it->flow->id;
 		}
 	}
@@ -1163,6 +1192,13 @@ unsigned flow_expire(struct flow_table *ft, uint64_t now_ns, unsigned max, flow_
 			struct flow *f = &ft->flows[idx];
 			uint32_t next = f->qnext;
 			budget--;
+			if (next != FLOW_NIL) {
+				/* The list's next flow is a random slot: start its
+				 * loads (deadline fields, links) while this one ends. */
+				const char *nf = (const char *)&ft->flows[next];
+				__builtin_prefetch(nf);
+				__builtin_prefetch(nf + 192);
+			}
 			if (flow_is_expired(ft, f, now_ns)) {
 				flow_finish(ft, f, timeout_reason(f), cb, ctx);
 				ended++;

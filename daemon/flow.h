@@ -359,6 +359,7 @@ struct flow_prepared {
 	uint8_t proto, ver;
 	uint8_t swapped; /* the key's src is endpoint B */
 	uint32_t h;      /* low 32 bits of the keyed hash */
+	uint32_t payload; /* flow_prepare_pkt: flow_pkt_payload_wirelen(p) */
 };
 void flow_prepare(struct flow_table *ft, const struct flow_key *key, struct flow_prepared *pk);
 /* flow_key_from_pkt + flow_prepare in one (no key struct in between). */
