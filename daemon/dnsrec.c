@@ -131,10 +131,22 @@ static int ts_repr(double d, char *out)
 		100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
 	};
 	unsigned lo = 0, hi = idigits >= 17 ? 0 : 17 - idigits, k;
+	/* Capture times have 6 or 9 fraction digits, so the answer is mostly
+	 * 16 or 17 significant digits: probe there, then its neighbour toward
+	 * the answer, then bisect what is left. */
 	unsigned __int128 n = 0;
 	int found = -1;
+	unsigned guess = hi ? hi - 1 : 0, probes = 0;
 	while (lo <= hi) {
-		k = (lo + hi) / 2;
+		if (probes == 0)
+			k = guess;
+		else if (probes == 1 && found >= 0 && guess > lo)
+			k = guess - 1;
+		else if (probes == 1 && found < 0 && guess + 1 <= hi)
+			k = guess + 1;
+		else
+			k = (lo + hi) / 2;
+		probes++;
 		unsigned __int128 p10 = pow10[k];
 		unsigned __int128 x = (unsigned __int128)(2 * m) * p10;
 		unsigned __int128 fl = x >> sh;

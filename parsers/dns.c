@@ -312,28 +312,31 @@ int dns_rdata_text(const uint8_t *msg, size_t len, const struct dns_rr *rr, char
 	const uint8_t *d = msg + off;
 	int n, n2;
 
-	if (end > len || rdata_check(msg, len, rr) != DNS_OK)
+	/* The checks of rdata_check(), made while rendering: one walk of each name. */
+	if (end > len)
 		return -1;
 	switch (rr->type) {
 	case DNS_T_A:
-		return dns_ipv4_text(d, out);
+		return rr->rdlength == 4 ? dns_ipv4_text(d, out) : -1;
 	case DNS_T_AAAA:
-		return dns_ipv6_text(d, out);
+		return rr->rdlength == 16 ? dns_ipv6_text(d, out) : -1;
 	case DNS_T_CNAME:
 	case DNS_T_NS:
 	case DNS_T_PTR:
-		return name_read(msg, len, off, end, &next, out, &n) == DNS_OK ? n : -1;
+		return name_read(msg, len, off, end, &next, out, &n) == DNS_OK && next == end ? n : -1;
 	case DNS_T_MX:
+		if (rr->rdlength < 3)
+			return -1;
 		n = (int)(utoa(be16(d), out) - out);
 		out[n++] = ' ';
-		if (name_read(msg, len, off + 2, end, &next, out + n, &n2) != DNS_OK)
+		if (name_read(msg, len, off + 2, end, &next, out + n, &n2) != DNS_OK || next != end)
 			return -1;
 		return n + n2;
 	case DNS_T_SOA:
 		if (name_read(msg, len, off, end, &next, out, &n) != DNS_OK)
 			return -1;
 		out[n++] = ' ';
-		if (name_read(msg, len, next, end, &next, out + n, &n2) != DNS_OK)
+		if (name_read(msg, len, next, end, &next, out + n, &n2) != DNS_OK || end - next != 20)
 			return -1;
 		n += n2;
 		d = msg + next;
