@@ -51,11 +51,12 @@ struct gcsched {
 };
 
 /* Spare pymalloc arenas kept ready (1 MiB each in CPython 3.11), and the
- * pages touched per idle poll at most (about 2 us a page here: a pause of
- * at most about 0.1 ms, against the roughly 12 pages a millisecond a table
- * growing at 200k flows/s takes). */
+ * pages touched per idle poll at most: about 2 us a page here, so at most
+ * about 16 us during which a capture thread's packets wait in the ring;
+ * a table growing at 200k flows/s takes about 12 pages a millisecond, and
+ * idle polls come far more often. */
 #define GCSCHED_ARENA_RESERVE 2
-#define GCSCHED_REFILL_PAGES 48
+#define GCSCHED_REFILL_PAGES 8
 
 int gcsched_start(struct gcsched *g, const struct config *c);
 /* Call between dispatch rounds; idle = the ring ran empty. */
