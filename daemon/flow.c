@@ -1112,6 +1112,9 @@ unsigned flow_update(struct flow_table *ft, struct flow *f, const struct pkt *p,
 #ifndef PF_RING
 #define PF_RING 16
 #endif
+#ifndef PF_PKT
+#define PF_PKT 4 /* the packet's own lines (slot, IP header), ahead of its key */
+#endif
 
 static inline __attribute__((always_inline)) void batch_finish(struct flow_table *ft, struct flow_batch_item *it,
 								 const struct flow_prepared *pk, bool ok)
@@ -1135,9 +1138,19 @@ static inline __attribute__((always_inline)) void batch_finish(struct flow_table
  * i - PF_FLOW, finish packet i - PF_DONE. The loops below call it with
  * constant flags, so the steady state tests nothing about where it is. */
 static inline __attribute__((always_inline)) void batch_step(struct flow_table *ft, struct flow_batch_item *items,
-							     unsigned i, struct flow_prepared *pk, bool *ok,
+							     unsigned n, unsigned i, struct flow_prepared *pk, bool *ok,
 							     flow_batch_fn each, void *ctx, bool prep, bool pf, bool fin)
 {
+	if (prep && i + PF_PKT < n) {
+		/* The packet's fields the key needs (lines 1-3 of struct pkt;
+		 * line 0, its data pointer, is read now) and its IP header: the
+		 * capture stage wrote them, perhaps on another core. */
+		const struct pkt *q = items[i + PF_PKT].pkt;
+		__builtin_prefetch((const char *)q + 64);
+		__builtin_prefetch((const char *)q + 128);
+		__builtin_prefetch((const char *)q + 192);
+		__builtin_prefetch(q->data + q->l3_off);
+	}
 	if (prep)
 		ok[i % PF_RING] = prepare_pkt(ft, items[i].pkt, items[i].tunnel, &pk[i % PF_RING]);
 	if (pf && ok[(i - PF_FLOW) % PF_RING])
@@ -1156,11 +1169,11 @@ void flow_track_batch(struct flow_table *ft, struct flow_batch_item *items, unsi
 	bool ok[PF_RING];
 	unsigned i = 0;
 	for (; i < n && i < PF_DONE; i++)
-		batch_step(ft, items, i, pk, ok, each, ctx, true, i >= PF_FLOW, false);
+		batch_step(ft, items, n, i, pk, ok, each, ctx, true, i >= PF_FLOW, false);
 	for (; i < n; i++)
-		batch_step(ft, items, i, pk, ok, each, ctx, true, true, true);
+		batch_step(ft, items, n, i, pk, ok, each, ctx, true, true, true);
 	for (; i < n + PF_DONE; i++)
-		batch_step(ft, items, i, pk, ok, each, ctx, false, i >= PF_FLOW && i - PF_FLOW < n, i >= PF_DONE);
+		batch_step(ft, items, n, i, pk, ok, each, ctx, false, i >= PF_FLOW && i - PF_FLOW < n, i >= PF_DONE);
 }
 
 /* ---- sweep --------------------------------------------------------------- */
