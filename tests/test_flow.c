@@ -846,9 +846,14 @@ static void test_record_numbers(void **state)
 	struct tpkt t;
 	struct seen s = feed(ft, mk4(&t, CLIENT, SERVER, UDP, 5000, 53, 0, 30), T0);
 	static const uint64_t vals[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 4294967295ull,
-					9999999999999999999ull, 10000000000000000000ull, UINT64_MAX};
-	for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		uint64_t v = vals[i];
+					4294967296ull, 9999999999999999999ull, 10000000000000000000ull, UINT64_MAX};
+	unsigned nv = sizeof(vals) / sizeof(vals[0]);
+	for (unsigned i = 0; i < nv + 2 * 19; i++) {
+		/* then every power of ten from 10 and the number below it */
+		uint64_t p10 = 1;
+		for (unsigned j = 0; i >= nv && j <= (i - nv) / 2; j++)
+			p10 *= 10;
+		uint64_t v = i < nv ? vals[i] : p10 - ((i - nv) & 1);
 		s.f->dir[0].pkts = v;
 		s.f->dir[1].bytes = v;
 		s.f->first_ns = v;
