@@ -27,6 +27,7 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 			p->packet_filtered++;
 			continue;
 		}
+		pymod_prefetch_ports(&s->pkt); /* read in the plugin's loop soon */
 		pymod_packet_bind(pymod_batch_item(p->batch, k++), s);
 	}
 	p->matched += k;
