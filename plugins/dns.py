@@ -33,10 +33,13 @@ types in RFC 3597 form ("\\# 4 0a000001"). A malformed message is counted,
 never raised; the counts are logged at teardown.
 
 Under pktd each message is decoded and its record written in C
-(pktd.dns_emit_udp for a UDP packet, pktd.dns_emit for a message cut from
-a TCP stream: parsers/dns.c, daemon/dnsrec.c), the same bytes as the
-dict built here with dnswire and pktd.emit, which remain the path when
-the pktd module lacks them (tests drive the hooks with a stand-in).
+(parsers/dns.c, daemon/dnsrec.c), the same bytes as the dict built here
+with dnswire and pktd.emit, which remain the path when the pktd module
+lacks them (tests drive the hooks with a stand-in): on_packet is then a
+pktd.DnsUdpHook, which handles a UDP/53 datagram without a Python frame
+and passes any other packet to _on_packet_py, and a message cut from a
+TCP stream goes to pktd.dns_emit. The hook's counts join `stats` at
+teardown.
 """
 
 import pktd
@@ -54,7 +57,6 @@ STREAMS = bool(getattr(pktd, "STREAMS", False))
 # user that swaps it (fields.py imports this file as a library and keeps
 # the records) gets the Python path and its own emit.
 _emit = getattr(pktd, "dns_emit", None)
-_emit_udp = getattr(pktd, "dns_emit_udp", None)
 _pktd_c = pktd
 
 stats = {"decoded": 0, "malformed": 0, "incomplete": 0, "fragments": 0,
@@ -101,10 +103,7 @@ def _decode(ts, src, dst, sport, dport, msg, transport):
     pktd.emit(record)
 
 
-def on_packet(pkt):
-    if _emit_udp is not None and pktd is _pktd_c \
-            and _emit_udp(pkt, _PORT, stats) is not None:
-        return                  # a UDP/53 datagram: decoded, written and counted in C
+def _on_packet_py(pkt):
     sport, dport = pkt.sport, pkt.dport
     if sport != _PORT and dport != _PORT:
         return                  # a fragment matched by the filter, or not TCP/UDP
@@ -133,6 +132,12 @@ def on_packet(pkt):
             _decode(pkt.ts, pkt.src, pkt.dst, sport, dport,
                     payload[off + 2:off + 2 + size], "tcp")
             off += 2 + size
+
+
+if hasattr(pktd, "DnsUdpHook"):
+    on_packet = _udp = pktd.DnsUdpHook(_PORT, _on_packet_py)
+else:
+    on_packet, _udp = _on_packet_py, None
 
 
 # --- DNS over TCP from reassembled streams ------------------------------------
@@ -231,6 +236,9 @@ def on_gap(flow, from_originator, nbytes):
 
 
 def teardown():
+    if _udp is not None:
+        stats["decoded"] += _udp.decoded
+        stats["malformed"] += _udp.malformed
     pktd.log("DNS messages decoded: %d, malformed: %d, incomplete TCP: %d, fragments skipped: %d"
              % (stats["decoded"], stats["malformed"], stats["incomplete"], stats["fragments"])
              + (", TCP gaps: %d (partial messages dropped: %d, segments skipped to resync: %d)"

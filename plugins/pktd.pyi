@@ -162,6 +162,18 @@ def dns_emit_udp(pkt: Packet, port: int, stats: Optional[dict] = None) -> Option
     datagram with a payload to or from port (0: any)."""
 
 
+class DnsUdpHook:
+    """dns_emit_udp() as a callable for on_packet (no Python frame per
+    message): a whole UDP datagram to or from port (0: any) is decoded and
+    written and counted; any other packet goes to fallback(pkt)."""
+
+    decoded: int               # messages decoded and written
+    malformed: int             # malformed messages (nothing written)
+
+    def __init__(self, port: int, fallback: Optional[object] = None) -> None: ...
+    def __call__(self, pkt: Packet) -> Optional[bool]: ...
+
+
 # What a plugin module may define (all optional):
 #   FILTER: str           pcap filter, run in C; only matching packets (and their flows) reach the plugin
 #   PACKET_FILTER: str    of those, the packets on_packet / on_batch get (flow hooks still see the flows)

@@ -112,8 +112,9 @@ def test_c_and_python_paths_write_the_same_bytes():
 
 
 def test_dns_py_captures_same_lines_through_either_path():
-    # dns.py as shipped (C) against a copy whose module lacks the C
-    # functions (pktd.dns_emit hidden): every capture with DNS in it.
+    # dns.py as shipped (C) against a copy that does not use the C
+    # functions (pktd.dns_emit, pktd.DnsUdpHook hidden): every capture with
+    # DNS in it, records and teardown counts.
     names = ["local-dns.pcap"]
     shared = pcaps_dir(required=False)
     if shared:
@@ -124,20 +125,24 @@ def test_dns_py_captures_same_lines_through_either_path():
         with open(plugin("dns.py"), encoding="utf-8") as f:
             source = f.read()
         hidden = source.replace('getattr(pktd, "dns_emit", None)', "None").replace(
-            'getattr(pktd, "dns_emit_udp", None)', "None")
-        assert hidden != source
+            'hasattr(pktd, "DnsUdpHook")', "False")
+        assert 'getattr(pktd, "dns_emit", None)' in source and 'hasattr(pktd, "DnsUdpHook")' in source
         py = write_plugin(tmp, "dns.py", "import sys\nsys.path.insert(0, %r)\n" % os.path.join(REPO, "plugins")
                           + hidden)
-        for name in names:
+        # --frag-memory 0: fragments reach on_packet (the hook's fallback counts them).
+        runs = [(n, []) for n in names] + [(n, ["--frag-memory", "0"]) for n in names if "frag" in n]
+        for name, extra in runs:
             path = os.path.join(REPO, "pcaps", name) if name.startswith("local") else pcap(name)
             outs = []
             for p in (plugin("dns.py"), py):
-                res = check_ok(run_pktd(["-q", "-r", path, "-p", p], output=True, tmpdir=tmp))
+                res = check_ok(run_pktd(["-q", "-r", path, "-p", p] + extra, output=True, tmpdir=tmp))
                 with open(res.output_path, "rb") as f:
                     outs.append(f.read())
                 outs.append(res.stderr)
-            assert outs[0] == outs[2], name
-            assert outs[1] == outs[3], (name, outs[1], outs[3])
+            assert outs[0] == outs[2], (name, extra)
+            assert outs[1] == outs[3], (name, extra, outs[1], outs[3])
+            if extra:
+                assert "fragments skipped: 0," not in outs[1], outs[1]
 
 
 def test_message_incomplete_at_flow_end_is_counted():
