@@ -836,7 +836,7 @@ void flow_prefetch(struct flow_table *ft, const struct flow_prepared *pk)
  * stays in registers. */
 static inline __attribute__((always_inline)) struct flow *
 lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns, int *is_originator,
-		int *created)
+		int *created, bool file)
 {
 	const struct flow_prepared *c = pk;
 	uint32_t empty = 0;
@@ -874,7 +874,12 @@ lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t 
 	flow_setup(ft, f, now_ns, c->swapped);
 	ft->buckets[empty].hash = c->h;
 	ft->buckets[empty].slot = flow_index(ft, f) + 1;
-	wheel_file(ft, f);
+	/* Filed now, or (file false: the caller updates it with its first
+	 * packet at once) by that update, once its class is known: a TCP
+	 * flow's first SYN would otherwise move it at once to an earlier slot,
+	 * touching two more random flows of the wheel. */
+	if (file)
+		wheel_file(ft, f);
 	if (++ft->k.in_use > ft->k.in_use_max)
 		ft->k.in_use_max = ft->k.in_use;
 	*created = 1;
@@ -885,7 +890,7 @@ lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t 
 struct flow *flow_lookup_or_create_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t now_ns,
 					    int *is_originator, int *created)
 {
-	return lookup_prepared(ft, pk, now_ns, is_originator, created);
+	return lookup_prepared(ft, pk, now_ns, is_originator, created, true);
 }
 
 struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key *key, uint64_t now_ns,
@@ -893,7 +898,7 @@ struct flow *flow_lookup_or_create(struct flow_table *ft, const struct flow_key 
 {
 	struct flow_prepared c;
 	prep_from_key(ft, key, &c);
-	return lookup_prepared(ft, &c, now_ns, is_originator, created);
+	return lookup_prepared(ft, &c, now_ns, is_originator, created, true);
 }
 
 struct flow *flow_lookup_or_create_pkt(struct flow_table *ft, const struct pkt *p, uint32_t tunnel, uint64_t now_ns,
@@ -905,7 +910,7 @@ struct flow *flow_lookup_or_create_pkt(struct flow_table *ft, const struct pkt *
 	if (!raw_from_pkt(p, &r))
 		return NULL;
 	prep_from_raw(ft, &r, tunnel, &c);
-	return lookup_prepared(ft, &c, now_ns, is_originator, created);
+	return lookup_prepared(ft, &c, now_ns, is_originator, created, true);
 }
 
 /* ---- per packet ---------------------------------------------------------- */
@@ -1084,11 +1089,14 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 		}
 		if (f->tcp_state != old_state || first) {
 			f->cls = (uint8_t)class_of(f);
-			wheel_update(ft, f);
+			if (f->bits & B_QUEUED)
+				wheel_update(ft, f);
 		}
 	} else if (payload) {
 		history_add(f, d, 3);
 	}
+	if (__builtin_expect(!(f->bits & B_QUEUED), 0))
+		wheel_file(ft, f); /* created by flow_track_batch: filed at its first class */
 	return res | (is_originator ? FLOW_ORIGINATOR : 0);
 }
 
@@ -1126,7 +1134,7 @@ static inline __attribute__((always_inline)) void batch_finish(struct flow_table
 	if (ok) {
 		int orig;
 		uint64_t now = it->pkt->ts_ns;
-		it->flow = lookup_prepared(ft, pk, now, &orig, &it->created);
+		it->flow = lookup_prepared(ft, pk, now, &orig, &it->created, false);
 		if (it->flow) {
 			it->res = update_inl(ft, it->flow, it->pkt, orig, now, pk->payload);
 			it->flow_id = it->flow->id;
