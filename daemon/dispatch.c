@@ -16,12 +16,35 @@ void dispatch_init(struct dispatcher *d, struct ring *ring, struct plugin_host *
 	d->fs = NULL;
 }
 
+/* How many packets ahead dispatch prefetches: the slot's lines
+ * that dispatch reads (with the capture thread they were just written on
+ * the other core, and the first read of each waited on its transfer),
+ * then, once those are in, the packet's port ints. A callback takes
+ * 100-200 ns, a miss to another core, L3 or DRAM about as long. */
+#define PREFETCH_SLOT_AHEAD 4
+#define PREFETCH_AHEAD 2
+
+/* The lines of a slot dispatch reads: the packet up to its payload fields
+ * (bind) and the tail with plugin_mask and exports. */
+static inline void prefetch_slot(const struct ring_slot *s)
+{
+	const char *b = (const char *)s;
+	for (size_t off = 0; off < offsetof(struct pkt, payload_len) + sizeof(s->pkt.payload_len); off += 64)
+		__builtin_prefetch(b + off, 0, 3);
+	__builtin_prefetch(&s->exports, 0, 3);
+	__builtin_prefetch(&s->plugin_mask, 0, 3);
+}
+
 static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
 {
 	uint64_t bit = 1ull << p->index;
 	uint32_t k = 0;
+	for (uint32_t i = 0; i < n && i < PREFETCH_SLOT_AHEAD; i++)
+		prefetch_slot(ring_at(r, first + i));
 	for (uint32_t i = 0; i < n; i++) {
 		struct ring_slot *s = ring_at(r, first + i);
+		if (i + PREFETCH_SLOT_AHEAD < n)
+			prefetch_slot(ring_at(r, first + i + PREFETCH_SLOT_AHEAD));
 		if (!(s->plugin_mask & bit))
 			continue;
 		if (p->packet_filter && !plugin_packet_match(h, p, &s->pkt)) {
@@ -47,25 +70,6 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 	Py_XDECREF(res);
 	if (pymod_batch_reclaim(p->batch) < 0)
 		PyErr_Clear();
-}
-
-/* How many packets ahead run_packet_plugin prefetches: the slot's lines
- * that dispatch reads (with the capture thread they were just written on
- * the other core, and the first read of each waited on its transfer),
- * then, once those are in, the packet's port ints. A callback takes
- * 100-200 ns, a miss to another core, L3 or DRAM about as long. */
-#define PREFETCH_SLOT_AHEAD 4
-#define PREFETCH_AHEAD 2
-
-/* The lines of a slot dispatch reads: the packet up to its payload fields
- * (bind) and the tail with plugin_mask and exports. */
-static inline void prefetch_slot(const struct ring_slot *s)
-{
-	const char *b = (const char *)s;
-	for (size_t off = 0; off < offsetof(struct pkt, payload_len) + sizeof(s->pkt.payload_len); off += 64)
-		__builtin_prefetch(b + off, 0, 3);
-	__builtin_prefetch(&s->exports, 0, 3);
-	__builtin_prefetch(&s->plugin_mask, 0, 3);
 }
 
 static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
