@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -14,10 +15,11 @@
 /* The thread's longest sleep: it re-checks its stop flag this often even
  * if a wake-up went astray. */
 #define THREAD_SLEEP_MAX_MS 20
-/* Spin this many rounds on an empty ring before the loop goes to sleep:
- * a batch is usually a few microseconds away, and a sleep costs a
- * system call on both sides. */
-#define LOOP_SPIN_ROUNDS 256
+/* Spin this long on an empty ring before the loop goes to sleep: the
+ * next batch is usually a few microseconds away, while a sleep costs a
+ * system call on both sides and, on a busy machine, a wait for the
+ * scheduler that every queued packet's latency would include. */
+#define LOOP_SPIN_NS 5000u
 
 static inline void cpu_relax(void)
 {
@@ -106,6 +108,9 @@ static void *run(void *arg)
 {
 	struct capthread *t = arg;
 	struct capture *c = t->c;
+	/* Paced replay sleeps to each packet's due time: 1 us of timer
+	 * slack instead of the default 50. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	while (!atomic_load_explicit(&t->stop, memory_order_acquire)) {
 		uint64_t before = c->queued + c->reassembled;
 		enum capture_status st = capture_fill(c, t->batch);
@@ -170,10 +175,13 @@ void capthread_woken(struct capthread *t)
 bool capthread_loop_may_sleep(struct capthread *t, uint64_t dispatched_upto)
 {
 	struct ring *r = t->c->ring;
-	for (int i = 0; i < LOOP_SPIN_ROUNDS; i++) {
+	uint64_t until = clock_mono_ns() + LOOP_SPIN_NS;
+	for (unsigned i = 1;; i++) {
 		if (ring_published(r) != dispatched_upto || capthread_done(t))
 			return false;
 		cpu_relax();
+		if (i % 64 == 0 && clock_mono_ns() >= until)
+			break;
 	}
 	atomic_store_explicit(&t->loop_sleeping, true, memory_order_seq_cst);
 	atomic_thread_fence(memory_order_seq_cst);

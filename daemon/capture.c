@@ -9,9 +9,13 @@
 
 #include "clock.h"
 
-/* A paced packet due this close to now is sent without waiting (the
- * loop's timers have about a millisecond of resolution). */
+/* A paced packet due this close to now is sent without waiting: the
+ * loop's timers have about a millisecond of resolution; the capture
+ * thread sleeps to the due time itself (clock_nanosleep, its timer slack
+ * lowered), so it holds packets back to within a few microseconds. Every
+ * packet sent early waits in the ring and its wait counts as latency. */
 #define PACE_SLACK_NS 500000u
+#define PACE_SLACK_THREAD_NS 10000u
 
 void capture_init(struct capture *c, const char *const *inputs, unsigned n, uint32_t snaplen, struct ring *ring,
 		  struct plugin_host *host)
@@ -221,7 +225,7 @@ static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
 /* Paced replay: true when the held packet is due. */
 static bool pending_due(struct capture *c)
 {
-	if (c->pending_due_ns <= clock_mono_ns() + PACE_SLACK_NS)
+	if (c->pending_due_ns <= clock_mono_ns() + (c->threaded ? PACE_SLACK_THREAD_NS : PACE_SLACK_NS))
 		return true;
 	c->wait_until_ns = c->pending_due_ns;
 	return false;
