@@ -4,8 +4,11 @@
 Generates its inputs with bench/genpcap.py (deterministic), runs each
 configuration RUNS times (default 3), and prints a table of packets/s
 (median, min-max), the ratio to each peer, ns/packet, and what pktd's
---stats-json says about GC pauses, dispatch latency and allocations. The
-same goes to build/bench/results.json. Flow rows (genpcap.py --mix web:
+--stats-json says about GC pauses, dispatch latency and allocations. Rate
+columns are end to end (the whole process, start-up included); "loop rate"
+is the replay loop alone. Rows named -1thread run with --threads 1 (no
+capture thread), for comparison with the default. The same goes to
+build/bench/results.json. Flow rows (genpcap.py --mix web:
 whole HTTP and TLS connections): pktd with --flows /dev/null against pktd
 alone (what flow tracking adds per packet), http.py and tls.py against
 tshark extracting the same field (http.host, the SNI).
@@ -107,6 +110,9 @@ class Config:
                                 for k in LAT_KEYS}
             s['per_run'] = self.per_run
             s['pktd_internal_rate'] = st.get('packets_per_second')
+            # The replay loop alone (--stats-json wall_seconds): no start-up
+            # (interpreter, plugin imports, pre-faulted memory), no teardown.
+            s['loop_rate_median'] = self.packets / statistics.median(self.loop_seconds)
         if self.mem_runs:
             s['memory_runs'] = self.mem_runs
         return s
@@ -185,6 +191,8 @@ def main():
         Config('pktd-noplugin', [PKTD, '-q', '-r', mix], a.packets, 'count', stats=True),
         Config('pktd-count', [PKTD, '-q', '-r', mix, '-p', plug('bench/plugins/count_dport.py')], a.packets, 'count',
                stats=True),
+        Config('pktd-count-1thread', [PKTD, '-q', '--threads', '1', '-r', mix, '-p',
+                                      plug('bench/plugins/count_dport.py')], a.packets, 'count', stats=True),
         Config('dpkt-count', [PY, plug('bench/peers/dpkt_count.py'), mix], a.packets, 'count', peer=True),
         Config('scapy-count', [PY, plug('bench/peers/scapy_count.py'), small], a.scapy_packets, 'count', peer=True),
         Config('tshark-fields', ['tshark', '-n', '-r', mix, '-T', 'fields', '-e', 'tcp.dstport', '-e', 'udp.dstport'],
@@ -196,12 +204,21 @@ def main():
         Config('pktd-gc-scheduled', [PKTD, '-q', '-r', gcin, '-p', plug('bench/plugins/flowtable.py'),
                                      '--gc=scheduled', '--pps', str(a.gc_pps), '--batch', '16', '--loop', '2'],
                2 * a.gc_packets, 'gc', stats=True, memory=True),
+        Config('pktd-gc-scheduled-1thread', [PKTD, '-q', '--threads', '1', '-r', gcin, '-p',
+                                             plug('bench/plugins/flowtable.py'), '--gc=scheduled', '--pps',
+                                             str(a.gc_pps), '--batch', '16', '--loop', '2'],
+               2 * a.gc_packets, 'gc', stats=True, memory=True),
         Config('pktd-dns', [PKTD, '-q', '-r', dns, '-p', plug('plugins/dns.py'), '-o', '/dev/null'], a.dns_packets,
                'dns', stats=True, unit='messages'),
         Config('dpkt-dns', [PY, plug('bench/peers/dpkt_dns.py'), dns], a.dns_packets, 'dns', peer=True,
                unit='messages'),
         Config('pktd-noplugin-web', [PKTD, '-q', '-r', web], a.web_packets, 'flows', stats=True),
-        Config('pktd-flows', [PKTD, '-q', '-r', web, '--flows', '/dev/null'], a.web_packets, 'flows', stats=True),
+        # The cost of flow tracking: both rows on one thread (with --flows
+        # the capture thread is the default, and would hide it).
+        Config('pktd-flows', [PKTD, '-q', '--threads', '1', '-r', web, '--flows', '/dev/null'], a.web_packets,
+               'flows', stats=True),
+        Config('pktd-flows-2threads', [PKTD, '-q', '--threads', '2', '-r', web, '--flows', '/dev/null'],
+               a.web_packets, 'flows', stats=True),
         Config('pktd-http', [PKTD, '-q', '-r', web, '-p', plug('plugins/http.py'), '-o', '/dev/null'], a.web_packets,
                'http', stats=True),
         Config('tshark-http-host', ['tshark', '-n', '-r', web, '-T', 'fields', '-e', 'http.host'], a.web_packets,
@@ -223,8 +240,8 @@ def main():
     rows = [c.summary() for c in configs]
     peers = {r['group']: [p for p in rows if p['peer'] and p['group'] == r['group']] for r in rows}
     print()
-    print('| configuration | items | rate median | min-max | ns/item | vs peers | GC pauses (max) | latency p50/p99/p99.9/max us | py blocks growth |')
-    print('|---|---|---|---|---|---|---|---|---|')
+    print('| configuration | items | rate median | min-max | ns/item | vs peers | loop rate | GC pauses (max) | latency p50/p99/p99.9/max us | py blocks growth |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
     for r in rows:
         ratios = ''
         if not r['peer']:
@@ -233,9 +250,10 @@ def main():
         gc = '%.0f (%.0f us)' % (r['gc_pauses'], r['gc_max_us']) if 'gc_pauses' in r else ''
         lat = r.get('latency') or {}
         lat_s = '/'.join('%.0f' % (lat.get(k) or 0) for k in ('p50_us', 'p99_us', 'p999_us', 'max_us')) if lat else ''
-        print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s | %s |' % (
+        loop = fmt_rate(r['loop_rate_median']) + '/s' if r.get('loop_rate_median') else ''
+        print('| %s | %d %s | %s/s | %s-%s | %.0f | %s | %s | %s | %s | %s |' % (
             r['name'], r['items'], r['unit'], fmt_rate(r['rate_median']), fmt_rate(r['rate_min']),
-            fmt_rate(r['rate_max']), r['ns_per_item'], ratios, gc, lat_s, r.get('py_blocks_growth', '')))
+            fmt_rate(r['rate_max']), r['ns_per_item'], ratios, loop, gc, lat_s, r.get('py_blocks_growth', '')))
     mem_rows = [r for r in rows if r.get('memory_runs')]
     if mem_rows:
         # The flow table stops growing after the first pass (--loop 2): anonymous
@@ -265,7 +283,7 @@ def main():
         med = (statistics.median(flows.loop_seconds) - statistics.median(base.loop_seconds)) / a.web_packets * 1e9
         low = (min(flows.loop_seconds) - min(base.loop_seconds)) / a.web_packets * 1e9
         created = (flows.last_stats.get('flows') or {}).get('created', 0)
-        print('\nbench: flow tracking (--flows /dev/null, %d flows) adds %.1f ns/packet over the no-plugin path '
+        print('\nbench: flow tracking (--flows /dev/null, one thread, %d flows) adds %.1f ns/packet over the no-plugin path '
               '(medians; %.1f between the fastest runs) on %d packets of the web mix; target: at most 50' % (
                   created, med, low, a.web_packets))
         extra['flow_tracking_ns_per_packet'] = {'median': med, 'fastest': low, 'flows': created}
