@@ -1157,7 +1157,9 @@ static inline __attribute__((always_inline)) void batch_step(struct flow_table *
 		__builtin_prefetch((const char *)q + 64);
 		__builtin_prefetch((const char *)q + 128);
 		__builtin_prefetch((const char *)q + 192);
-		__builtin_prefetch(q->data + q->l3_off);
+		/* In integers: a stand-in packet (a fragment's) has no data,
+		 * and a prefetch of any address is harmless. */
+		__builtin_prefetch((const void *)((uintptr_t)q->data + q->l3_off));
 	}
 	if (prep)
 		ok[i % PF_RING] = prepare_pkt(ft, items[i].pkt, items[i].tunnel, &pk[i % PF_RING]);
