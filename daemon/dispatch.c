@@ -75,10 +75,11 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
 {
 	uint64_t bit = 1ull << p->index;
-	/* The callee's vectorcall entry straight, not through
+	/* A Python function's vectorcall entry straight, not through
 	 * PyObject_Vectorcall: a function call less per packet, and no result
-	 * check (a Python function returns NULL only with an exception set). */
-	vectorcallfunc call = PyVectorcall_Function(p->on_packet);
+	 * check (a Python function returns NULL only with an exception set).
+	 * Other callables (a C hook) keep the check. */
+	vectorcallfunc call = PyFunction_Check(p->on_packet) ? PyVectorcall_Function(p->on_packet) : NULL;
 	if (!call)
 		call = PyObject_Vectorcall;
 	for (uint32_t i = 0; i < n && i < PREFETCH_SLOT_AHEAD; i++)
