@@ -26,51 +26,12 @@ static inline char *room(struct output *o, size_t n)
 
 #define LIT(w, s) (memcpy((w), (s), sizeof(s) - 1), (w) += sizeof(s) - 1)
 
-static inline char *num(char *w, uint32_t v)
-{
-	char tmp[10];
-	unsigned n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*w++ = tmp[--n];
-	return w;
-}
-
-/* One byte JSON-escaped as output_json_string() does: at most 6. */
-static inline char *esc(char *w, unsigned char c)
-{
-	if (c == '"' || c == '\\') {
-		*w++ = '\\';
-		*w++ = (char)c;
-	} else if (c >= 0x20) {
-		*w++ = (char)c;
-	} else if (c == '\n') {
-		*w++ = '\\';
-		*w++ = 'n';
-	} else if (c == '\t') {
-		*w++ = '\\';
-		*w++ = 't';
-	} else if (c == '\r') {
-		*w++ = '\\';
-		*w++ = 'r';
-	} else {
-		memcpy(w, "\\u00", 4);
-		w[4] = hex[c >> 4];
-		w[5] = hex[c & 15];
-		w += 6;
-	}
-	return w;
-}
-
 /* Any text, JSON-escaped: at most 6 n + 2. */
 static char *str(char *w, const char *s, size_t n)
 {
 	*w++ = '"';
 	for (size_t i = 0; i < n; i++)
-		w = esc(w, (unsigned char)s[i]);
+		w = output_json_escape(w, (unsigned char)s[i]);
 	*w++ = '"';
 	return w;
 }
@@ -250,7 +211,7 @@ static char *put_txt(char *w, const uint8_t *msg, const struct dns_rr *rr)
 				}
 				continue;
 			}
-			w = esc(w, c);
+			w = output_json_escape(w, c);
 			i++;
 		}
 	}
@@ -263,7 +224,7 @@ static char *put_txt(char *w, const uint8_t *msg, const struct dns_rr *rr)
 static char *put_unknown(char *w, const uint8_t *msg, const struct dns_rr *rr)
 {
 	LIT(w, "\"\\\\# ");
-	w = num(w, rr->rdlength);
+	w = dns_utoa(w, rr->rdlength);
 	*w++ = ' ';
 	const uint8_t *d = msg + rr->rdata_off;
 	for (unsigned i = 0; i < rr->rdlength; i++) {
@@ -293,7 +254,7 @@ static int put_answer(struct output *o, const uint8_t *msg, size_t len, const st
 	LIT(w, ",\"type\":");
 	w = mnem(w, dns_type_name(rr->type, nb));
 	LIT(w, ",\"ttl\":");
-	w = num(w, rr->ttl);
+	w = dns_utoa(w, rr->ttl);
 	LIT(w, ",\"data\":");
 	if (rr->type == DNS_T_TXT) {
 		w = put_txt(w, msg, rr);
@@ -330,13 +291,13 @@ int dnsrec_write(struct output *o, const struct dnsrec_meta *meta, const uint8_t
 	LIT(w, ",\"dst\":");
 	w = str(w, meta->dst, meta->dst_len);
 	LIT(w, ",\"sport\":");
-	w = num(w, meta->sport);
+	w = dns_utoa(w, meta->sport);
 	LIT(w, ",\"dport\":");
-	w = num(w, meta->dport);
+	w = dns_utoa(w, meta->dport);
 	LIT(w, ",\"transport\":");
 	w = str(w, meta->transport, tlen);
 	LIT(w, ",\"id\":");
-	w = num(w, m->id);
+	w = dns_utoa(w, m->id);
 	if (f & 0x8000)
 		LIT(w, ",\"qr\":\"response\",\"opcode\":");
 	else

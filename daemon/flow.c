@@ -973,6 +973,22 @@ static void flow_flip(struct flow_table *ft, struct flow *f)
 	}
 }
 
+/* Count a packet in direction d (0: from the originator). */
+static inline __attribute__((always_inline)) struct flow_dir *count_in(struct flow *f, unsigned d, uint32_t wirelen,
+									 uint32_t payload, uint64_t now_ns)
+{
+	struct flow_dir *dir = &f->dir[d];
+	if (dir->pkts == 0)
+		dir->first_ns = now_ns;
+	dir->pkts++;
+	dir->bytes += wirelen;
+	dir->payload_bytes += payload;
+	dir->last_ns = now_ns;
+	if (now_ns > f->last_ns)
+		f->last_ns = now_ns;
+	return dir;
+}
+
 /* flow_update, inlined into the batch loop (no call per packet). */
 static inline __attribute__((always_inline)) unsigned update_inl(struct flow_table *ft, struct flow *f,
 								 const struct pkt *p, int is_originator, uint64_t now_ns,
@@ -991,15 +1007,7 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 	if (tcp && !first && f->tcp_state == FLOW_TCP_ESTABLISHED &&
 	    !(fl & (FLOW_TH_SYN | FLOW_TH_FIN | FLOW_TH_RST))) {
 		unsigned d = is_originator ? 0 : 1;
-		struct flow_dir *dir = &f->dir[d];
-		if (dir->pkts == 0)
-			dir->first_ns = now_ns;
-		dir->pkts++;
-		dir->bytes += p->wirelen;
-		dir->payload_bytes += payload;
-		dir->last_ns = now_ns;
-		if (now_ns > f->last_ns)
-			f->last_ns = now_ns;
+		struct flow_dir *dir = count_in(f, d, p->wirelen, payload, now_ns);
 		dir->tcp_flags |= fl;
 		/* D (payload) or A (pure ACK), chosen without a branch (which
 		 * one alternates at random); only a new letter branches. */
@@ -1039,15 +1047,7 @@ static inline __attribute__((always_inline)) unsigned update_inl(struct flow_tab
 	}
 
 	unsigned d = is_originator ? 0 : 1;
-	struct flow_dir *dir = &f->dir[d];
-	if (dir->pkts == 0)
-		dir->first_ns = now_ns;
-	dir->pkts++;
-	dir->bytes += p->wirelen;
-	dir->payload_bytes += payload;
-	dir->last_ns = now_ns;
-	if (now_ns > f->last_ns)
-		f->last_ns = now_ns;
+	struct flow_dir *dir = count_in(f, d, p->wirelen, payload, now_ns);
 
 	if (tcp) {
 		dir->tcp_flags |= fl;

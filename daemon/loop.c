@@ -90,19 +90,32 @@ static void pace_cb(evutil_socket_t fd, short what, void *arg)
 	pump_later(d);
 }
 
+/* Dispatch up to a batch, then give the GC scheduler its turn; true when
+ * the ring is idle. A capture thread waiting for room is woken first, so
+ * it refills the ring while a collection runs. */
+static bool dispatch_round(struct pktd *d, struct capthread *t)
+{
+	uint32_t n = dispatch_run(&d->dispatch, d->cfg.batch);
+	if (t)
+		capthread_room_made(t);
+	bool idle = ring_published(&d->ring) == d->dispatch.next;
+	if (n == 0)
+		d->idle_rounds++;
+	gcsched_poll(&d->gc, clock_mono_ns(), idle);
+	if (!idle && n == 0 && dispatch_unreleased(&d->dispatch) > 0) {
+		/* Views kept by a plugin hold the arena: a collection may free
+		 * them. */
+		gcsched_collect(&d->gc, 2);
+	}
+	return idle;
+}
+
 /* --threads 2: the capture thread fills the ring; this side only
  * dispatches, and sleeps on the wake descriptor when the ring is empty. */
 static void pump_threaded(struct pktd *d)
 {
 	struct capthread *t = &d->capthread;
-	uint32_t n = dispatch_run(&d->dispatch, d->cfg.batch);
-	capthread_room_made(t);
-	bool idle = ring_published(&d->ring) == d->dispatch.next;
-	if (n == 0)
-		d->idle_rounds++;
-	gcsched_poll(&d->gc, clock_mono_ns(), idle);
-	if (!idle && n == 0 && dispatch_unreleased(&d->dispatch) > 0)
-		gcsched_collect(&d->gc, 2); /* views kept by a plugin hold the ring */
+	bool idle = dispatch_round(d, t);
 	if (!d->capture_done && capthread_done(t)) {
 		/* Its last packet is published: the capture is ours again. */
 		capthread_join(t);
@@ -152,16 +165,7 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 			event_add(d->pace_timer, &tv);
 		}
 	}
-	uint32_t n = dispatch_run(&d->dispatch, d->cfg.batch);
-	bool idle = ring_published(&d->ring) == d->dispatch.next;
-	if (n == 0)
-		d->idle_rounds++;
-	gcsched_poll(&d->gc, clock_mono_ns(), idle);
-	if (!idle && n == 0 && dispatch_unreleased(&d->dispatch) > 0) {
-		/* Views kept by a plugin hold the arena: a collection may free
-		 * them. */
-		gcsched_collect(&d->gc, 2);
-	}
+	bool idle = dispatch_round(d, NULL);
 	if (d->live_paused && ring_has_room(&d->ring, d->capture.snaplen))
 		live_resume(d);
 	bool held = d->stopping && !capture_flush_held(&d->capture);

@@ -39,34 +39,12 @@ static int put(struct output *o, const char *s, size_t n)
 
 int output_json_string(struct output *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	if (buf_reserve(o, n * 6 + 2) < 0)
 		return -1;
 	char *w = o->buf + o->len;
 	*w++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			*w++ = '\\';
-			*w++ = (char)c;
-		} else if (c >= 0x20) {
-			*w++ = (char)c;
-		} else if (c == '\n') {
-			*w++ = '\\';
-			*w++ = 'n';
-		} else if (c == '\t') {
-			*w++ = '\\';
-			*w++ = 't';
-		} else if (c == '\r') {
-			*w++ = '\\';
-			*w++ = 'r';
-		} else {
-			memcpy(w, "\\u00", 4);
-			w[4] = hex[c >> 4];
-			w[5] = hex[c & 15];
-			w += 6;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		w = output_json_escape(w, (unsigned char)s[i]);
 	*w++ = '"';
 	o->len = (size_t)(w - o->buf);
 	return 0;
@@ -203,18 +181,11 @@ static int encode(struct output *o, PyObject *v, int depth)
 int output_write_json(struct output *o, PyObject *record)
 {
 	o->len = 0;
-	if (encode(o, record, 0) < 0 || put(o, "\n", 1) < 0) {
+	if (encode(o, record, 0) < 0) {
 		o->errors++;
 		return -1;
 	}
-	if (fwrite(o->buf, 1, o->len, o->fp) != o->len) {
-		o->errors++;
-		PyErr_SetFromErrno(PyExc_OSError);
-		return -1;
-	}
-	o->records++;
-	o->bytes += o->len;
-	return 0;
+	return output_write_line(o);
 }
 
 int output_reserve(struct output *o, size_t n)

@@ -222,20 +222,6 @@ enum dns_result dns_decode(const uint8_t *msg, size_t len, struct dns_msg *m)
 	return DNS_OK;
 }
 
-/* Decimal digits of v at w; returns the end. */
-static char *utoa(uint32_t v, char *w)
-{
-	char tmp[10];
-	unsigned n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*w++ = tmp[--n];
-	return w;
-}
-
 int dns_ipv6_text(const uint8_t *a, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -327,7 +313,7 @@ int dns_rdata_text(const uint8_t *msg, size_t len, const struct dns_rr *rr, char
 	case DNS_T_MX:
 		if (rr->rdlength < 3)
 			return -1;
-		n = (int)(utoa(be16(d), out) - out);
+		n = (int)(dns_utoa(out, be16(d)) - out);
 		out[n++] = ' ';
 		if (name_read(msg, len, off + 2, end, &next, out + n, &n2) != DNS_OK || next != end)
 			return -1;

@@ -91,6 +91,20 @@ unsigned dns_utf8_seq(const uint8_t *s, size_t n);
 /* Mnemonics: "A", "TYPE65534"; "IN", "CLASS7"; "NXDOMAIN", "RCODE12";
  * "QUERY", "OPCODE3". Mnemonics return a static string; numbered forms
  * are written into buf (at least 16 bytes), which is returned. */
+/* Decimal digits of v at w; returns the end (at most 10 bytes). */
+static inline char *dns_utoa(char *w, uint32_t v)
+{
+	char tmp[10];
+	unsigned n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*w++ = tmp[--n];
+	return w;
+}
+
 const char *dns_type_name(uint16_t type, char *buf);
 const char *dns_class_name(uint16_t rclass, char *buf);
 const char *dns_rcode_name(uint16_t rcode, char *buf);
