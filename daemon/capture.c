@@ -40,6 +40,8 @@ int capture_configure(struct capture *c, const struct config *cfg, struct live_s
 	c->loops = cfg->loop;
 	if (live && c->overflow == OVERFLOW_BLOCK && !(c->stash = malloc(c->snaplen)))
 		return -1;
+	if (live)
+		ring_prefault(c->ring);
 	for (unsigned i = 0; i < c->ninputs; i++) {
 		struct stat st;
 		if (strcmp(c->inputs[i], "-") != 0 && stat(c->inputs[i], &st) == 0 && S_ISREG(st.st_mode))
@@ -141,6 +143,8 @@ static bool open_next(struct capture *c)
 		c->src_exports = c->src && c->nretired < CAPTURE_RETIRED_MAX && !pace_on(&c->pace)
 				 ? source_exports(c->src)
 				 : NULL;
+		if (c->src && !c->src_exports)
+			ring_prefault(c->ring); /* this input's frames are copied */
 		c->current_name = name;
 		if (!c->src) {
 			fprintf(stderr, "pktd: %s\n", err);

@@ -78,7 +78,7 @@ static int freeze_now(struct gcsched *g)
 	return call0(g->freeze);
 }
 
-int gcsched_start(struct gcsched *g, const struct config *c)
+void gcsched_init(struct gcsched *g, const struct config *c)
 {
 	memset(g, 0, sizeof(*g));
 	g->mode = c->gc_mode;
@@ -86,6 +86,10 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 	g->young_interval_ns = (uint64_t)(c->gc_young_interval * 1e9);
 	g->young_min = c->gc_young_min;
 	g->maintenance_interval_ns = (uint64_t)(c->gc_maintenance_interval * 1e9);
+}
+
+int gcsched_start(struct gcsched *g)
+{
 	PyObject *gc = PyImport_ImportModule("gc");
 	if (!gc)
 		return -1;
@@ -139,6 +143,8 @@ int gcsched_start(struct gcsched *g, const struct config *c)
 
 int gcsched_collect(struct gcsched *g, int generation)
 {
+	if (!g->collect)
+		return 0; /* not started: no Python */
 	/* PyGC_Collect() does nothing while automatic GC is disabled;
 	 * gc.collect(n) always runs. */
 	PyObject *r = PyObject_CallOneArg(g->collect, g->gen_arg[generation]);
@@ -178,7 +184,7 @@ static void poll_collect(struct gcsched *g, uint64_t now, bool idle);
 
 void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 {
-	if (g->mode != GC_SCHEDULED)
+	if (g->mode != GC_SCHEDULED || !g->collect)
 		return;
 	poll_collect(g, now, idle);
 	/* After any collection (it may have given arenas back): touch the

@@ -58,7 +58,11 @@ struct gcsched {
 #define GCSCHED_ARENA_RESERVE 2
 #define GCSCHED_REFILL_PAGES 8
 
-int gcsched_start(struct gcsched *g, const struct config *c);
+/* Settings only; without gcsched_start() (no plugin, no interpreter)
+ * every call below does nothing. */
+void gcsched_init(struct gcsched *g, const struct config *c);
+/* Take charge of the started interpreter's GC. */
+int gcsched_start(struct gcsched *g);
 /* Call between dispatch rounds; idle = the ring ran empty. */
 void gcsched_poll(struct gcsched *g, uint64_t now_ns, bool idle);
 /* Force a collection of `generation` now (exit, tests). */

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "ops.h"
 #include "pktd.h"
+#include "source.h"
 #include "statsline.h"
 
 /* Live, per wake-up: read until the kernel has nothing more, at most this
@@ -361,6 +362,9 @@ int loop_run(struct pktd *d)
 	}
 	if (start_capture_thread(d) < 0)
 		return -1;
+	/* One thread reading at full speed, a CPU to spare: a pager thread
+	 * does the mapped file's page-table work beside it. */
+	source_set_pager(!d->threaded && !pace_on(&d->capture.pace) && usable_cpus() >= 2);
 	pump_later(d);
 	int rc = event_base_dispatch(d->base);
 	/* The loop failed or was left early: the thread ends before the

@@ -37,6 +37,7 @@ struct pktd {
 	struct capthread capthread;
 	struct event *wake_ev; /* the capture thread published or ended */
 	uint64_t started_ns, finished_ns;
+	bool python; /* the interpreter was started (there are plugins) */
 	int64_t py_blocks_start, py_blocks_end;
 	uint64_t idle_rounds;
 	uint64_t ticks;

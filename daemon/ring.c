@@ -26,9 +26,9 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 	r->max_pins = max_pins ? max_pins : 1;
 	r->slots = calloc(n, sizeof(*r->slots));
 	r->pins = calloc(r->max_pins, sizeof(*r->pins));
-	/* Anonymous mapping: page-aligned, and touched now so the first lap
-	 * does not fault pages in on the hot path. */
-	void *a = mmap(NULL, r->arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	/* Anonymous and page-aligned. Not touched yet: a mapped file's
+	 * packets never land in it (ring_prefault() when they will). */
+	void *a = mmap(NULL, r->arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!r->slots || !r->pins || a == MAP_FAILED) {
 		int e = errno ? errno : ENOMEM;
 		if (a != MAP_FAILED)
@@ -46,6 +46,20 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->ns0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	return 0;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void ring_prefault(struct ring *r)
+{
+	if (r->prefaulted || !r->arena)
+		return;
+	r->prefaulted = true;
+	/* Pages already written keep their bytes. Best effort: before Linux
+	 * 5.14 (EINVAL) the pages fault in on the first lap instead. */
+	(void)madvise(r->arena, r->arena_size, MADV_POPULATE_WRITE);
 }
 
 void ring_free(struct ring *r)

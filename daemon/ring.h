@@ -55,6 +55,7 @@ struct ring {
 	uint32_t mask;
 	uint8_t *arena;
 	uint64_t arena_size;
+	bool prefaulted;
 
 	/* Producer side. */
 	_Alignas(64) _Atomic uint64_t head; /* next slot to publish */
@@ -84,6 +85,9 @@ struct ring {
  * Returns -1 with errno on failure. */
 int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t max_pins);
 void ring_free(struct ring *r);
+/* Fault the whole arena in now, once, so the first lap of copied frames
+ * does not fault on the hot path. Producer side, before copying into it. */
+void ring_prefault(struct ring *r);
 
 /* Producer: reserve a slot and room for up to `max_len` frame bytes.
  * Returns NULL when the ring or the arena is full (the caller stalls or,

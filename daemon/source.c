@@ -36,6 +36,11 @@ void source_set_mmap(bool enable)
 	use_mmap = enable;
 }
 
+void source_set_pager(bool enable)
+{
+	mmap_reader_set_pager(enable);
+}
+
 /* The fopencookie() state: the peeked bytes, then the descriptor. */
 struct source_cookie {
 	int fd;

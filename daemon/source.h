@@ -56,6 +56,9 @@ void source_release_retained(void);
 /* Classic pcap regular files are mapped and read in place unless this is
  * turned off (then libpcap reads them; both give identical records). */
 void source_set_mmap(bool enable);
+/* Mapped inputs from now on get a thread that maps pages ahead of the
+ * reader and unmaps them behind it: for a process with a spare CPU. */
+void source_set_pager(bool enable);
 
 /* Bytes consumed so far and total size when known (0 for pipes). */
 uint64_t source_bytes_read(const struct source *s);

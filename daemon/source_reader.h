@@ -10,6 +10,7 @@
 #ifndef PKTD_SOURCE_READER_H
 #define PKTD_SOURCE_READER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,5 +51,8 @@ enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record 
 uint64_t mmap_reader_offset(const struct mmap_reader *r);
 void mmap_reader_close(struct mmap_reader *r);
 _Atomic uint32_t *mmap_reader_exports(struct mmap_reader *r);
+/* Readers opened from now on get a pager thread (big files only); see
+ * source_set_pager(). */
+void mmap_reader_set_pager(bool enable);
 
 #endif

@@ -87,8 +87,12 @@ void stats_print_summary(const struct pktd *d, FILE *f)
 	if (procmem_read(&m))
 		fprintf(f, "  memory: resident %.1f MiB (anonymous %.1f MiB), peak %.1f MiB\n", (double)m.rss_kb / 1024,
 			(double)m.rss_anon_kb / 1024, (double)m.rss_peak_kb / 1024);
-	fprintf(f, "  python blocks %lld at start, %lld at end; %llu records emitted\n", (long long)d->py_blocks_start,
-		(long long)d->py_blocks_end, (unsigned long long)pymod_counters.emitted);
+	if (d->python)
+		fprintf(f, "  python blocks %lld at start, %lld at end; %llu records emitted\n",
+			(long long)d->py_blocks_start, (long long)d->py_blocks_end,
+			(unsigned long long)pymod_counters.emitted);
+	else
+		fprintf(f, "  python not started (no plugin)\n");
 }
 
 static void json_str(FILE *f, const char *s)
@@ -255,9 +259,9 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		(unsigned long long)ar->taken, (unsigned long long)ar->missed, (unsigned long long)ar->kept,
 		(unsigned long long)ar->pages, (double)ar->refill_ns / 1e6);
 	fprintf(f,
-		"  \"python\": {\"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
+		"  \"python\": {\"started\": %s, \"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
 		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu, \"export_copies\": %llu},\n",
-		(long long)d->py_blocks_start, (long long)d->py_blocks_end,
+		d->python ? "true" : "false", (long long)d->py_blocks_start, (long long)d->py_blocks_end,
 		(unsigned long long)pymod_counters.packets_retained, (unsigned long long)pymod_counters.views_retained,
 		(unsigned long long)pymod_counters.stale_uses, (unsigned long long)pymod_counters.export_copies);
 	fprintf(f, "  \"output\": {\"records\": %llu, \"bytes\": %llu, \"errors\": %llu}\n}\n",

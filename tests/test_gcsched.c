@@ -45,7 +45,7 @@ static void test_scheduled_freezes_and_disables(void **state)
 	(void)state;
 	struct gcsched g;
 	struct config c = cfg(GC_SCHEDULED);
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	assert_int_equal(py_eval("__import__('gc').isenabled()"), 0);
 	assert_true(g.frozen > 0);
 	assert_int_equal(g.pauses[2].count, 1); /* the start-up collection */
@@ -61,7 +61,7 @@ static void test_full_collection_reclaims_cycles(void **state)
 	struct gcsched g;
 	struct config c = cfg(GC_SCHEDULED);
 	c.gc_full_interval = 0.001;
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	py_exec("import weakref\n"
 		"class Node: pass\n"
 		"probe = Node(); probe.me = probe\n"
@@ -88,7 +88,7 @@ static void test_young_on_idle_and_budget(void **state)
 	struct config c = cfg(GC_SCHEDULED);
 	c.gc_young_interval = 0.005;
 	c.gc_young_min = 10;
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	uint64_t t = g.last_young_ns;
 	py_exec("junk = [[] for i in range(500)]");
 	gcsched_poll(&g, t + 1000, false); /* budget not used up, not idle */
@@ -119,7 +119,7 @@ static void test_freeze_survivors_and_maintenance(void **state)
 	struct config c = cfg(GC_SCHEDULED);
 	c.gc_young_min = 1;
 	c.gc_maintenance_interval = 1000;
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	uint64_t t = g.last_young_ns;
 	py_exec("import weakref\n"
 		"class Cell: pass\n"
@@ -161,7 +161,7 @@ static void test_default_measures_automatic(void **state)
 	(void)state;
 	struct gcsched g;
 	struct config c = cfg(GC_DEFAULT);
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	assert_int_equal(py_eval("__import__('gc').isenabled()"), 1);
 	py_exec("x = [[[]] for i in range(20000)]; del x");
 	assert_true(g.pauses[0].count > 0);
@@ -176,7 +176,7 @@ static void test_off(void **state)
 	(void)state;
 	struct gcsched g;
 	struct config c = cfg(GC_OFF);
-	assert_int_equal(gcsched_start(&g, &c), 0);
+	assert_int_equal((gcsched_init(&g, &c), gcsched_start(&g)), 0);
 	assert_int_equal(py_eval("__import__('gc').isenabled()"), 0);
 	gcsched_finish(&g);
 	assert_int_equal(g.pauses[2].count, 0);

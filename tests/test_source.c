@@ -1229,6 +1229,63 @@ static void test_mmap_matches_libpcap(void **state)
 	assert_true(files >= 1);
 }
 
+/* File pages mapped into this process (RssFile), in KiB. */
+static long rss_file_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssFile: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	assert_true(kib >= 0);
+	return kib;
+}
+
+/* A big file read in place has its pages unmapped behind the reader, by a
+ * pager thread or by the reader itself: an 80 MiB file never has more than
+ * about 40 MiB of it mapped, and every record still reads the right bytes
+ * and matches libpcap. */
+static void test_mmap_big_file_unmaps_behind(void **state)
+{
+	(void)state;
+	struct wbuf w = { 0 };
+	pcap_w_header(&w, false, 2, 4, 65535, 1);
+	uint32_t n = 0;
+	while (w.len < (80u << 20)) {
+		pcap_w_record(&w, n, 0, 1400, 1500, (uint8_t)n);
+		n++;
+	}
+	const char *path = write_file("big.pcap", w.p, w.len);
+	free(w.p);
+	for (int pager = 0; pager < 2; pager++) {
+		source_set_pager(pager);
+		long base = rss_file_kib(), peak = 0;
+		struct source *s = open_ok(path, 262144);
+		assert_string_equal(source_reader_name(s), "mmap");
+		struct source_record r;
+		char err[256];
+		uint32_t seen = 0;
+		while (source_next(s, &r, err, sizeof(err)) == SOURCE_OK) {
+			assert_int_equal(r.caplen, 1400);
+			assert_int_equal(r.ts_ns, (uint64_t)seen * 1000000000ull);
+			for (uint32_t i = 0; i < r.caplen; i++)
+				if (r.data[i] != pat((uint8_t)seen, i))
+					fail_msg("pager %d: record %u byte %u differs", pager, seen, i);
+			if (seen++ % 2048 == 0 && rss_file_kib() - base > peak)
+				peak = rss_file_kib() - base;
+		}
+		assert_int_equal(seen, n);
+		source_close(s);
+		if (peak > 40 * 1024)
+			fail_msg("pager %d: %ld KiB of an 80 MiB file mapped at once", pager, peak);
+		compare_paths(path);
+	}
+	source_set_pager(false);
+}
+
 /* Fuzz regression (tests/fuzz/fuzz_source.c): the mapping reader opened
  * pcap 2.1024 (and any 2.x) while libpcap refuses every version but 2.0 to
  * 2.4 and 543.0; both now refuse 2.5 and 2.1024 at offset 0. */
@@ -1583,6 +1640,7 @@ int main(void)
 		cmocka_unit_test(test_shared_corpus),
 		cmocka_unit_test(test_repo_captures),
 		cmocka_unit_test(test_mmap_matches_libpcap),
+		cmocka_unit_test(test_mmap_big_file_unmaps_behind),
 		cmocka_unit_test(test_pcap_minor_versions_refused),
 		cmocka_unit_test(test_pcap_old_versions_swap_lengths),
 		cmocka_unit_test(test_pcap_large_record_link_types),
