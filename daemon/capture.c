@@ -229,8 +229,11 @@ static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
 /* Paced replay: true when the held packet is due. */
 static bool pending_due(struct capture *c)
 {
-	if (c->pending_due_ns <= clock_mono_ns() + (c->threaded ? PACE_SLACK_THREAD_NS : PACE_SLACK_NS))
+	uint64_t now = clock_mono_ns();
+	if (c->pending_due_ns <= now + (c->threaded ? PACE_SLACK_THREAD_NS : PACE_SLACK_NS)) {
+		hist_record(&c->pace_lag, now > c->pending_due_ns ? now - c->pending_due_ns : 0);
 		return true;
+	}
 	c->wait_until_ns = c->pending_due_ns;
 	return false;
 }

@@ -75,6 +75,10 @@ struct capture {
 	struct ring_slot *pending; /* paced: filled, published when due */
 	uint32_t pending_len;
 	uint64_t pending_due_ns, wait_until_ns;
+	/* Paced: how late each packet entered the ring after its due time,
+	 * the wait a stall of the reader's thread adds before the ring (live,
+	 * the kernel's buffer would hold them meanwhile). */
+	struct hist pace_lag;
 	uint8_t *stash;           /* live, --overflow=block: a packet read when the ring was full */
 	struct source_record stash_rec;
 	bool stashed;

@@ -70,6 +70,12 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 	Py_XDECREF(res);
 	if (pymod_batch_reclaim(p->batch) < 0)
 		PyErr_Clear();
+	if (r->stamp) {
+		uint64_t now = ring_clock();
+		for (uint32_t i = 0; i < n; i++)
+			if (ring_at(r, first + i)->plugin_mask & bit)
+				ring_at(r, first + i)->done_tick = now;
+	}
 }
 
 static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ring *r, uint64_t first, uint32_t n)
@@ -116,6 +122,7 @@ static void run_packet_plugin(struct plugin_host *h, struct plugin *p, struct ri
 		Py_XDECREF(res);
 		if (pymod_packet_reclaim(&p->packet) < 0)
 			PyErr_Clear();
+		ring_mark_done(r, s);
 	}
 }
 

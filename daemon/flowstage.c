@@ -327,6 +327,7 @@ static void on_item(void *ctx, struct flow_batch_item *it)
 	if (f && fs->reasm && (fs->seen[idx] & fs->stream_mask) && PKT_HAS(&s->pkt, LAYER_TCP))
 		tcpr_packet(&fs->tr, f, &s->pkt, orig, s->pkt.ts_ns);
 	fs->cur = NULL;
+	ring_mark_done(fs->ring, s);
 }
 
 void flowstage_round(struct flowstage *fs, uint64_t first, uint32_t n)

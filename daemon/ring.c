@@ -195,8 +195,10 @@ void ring_note_latency(struct ring *r, uint64_t first, uint32_t n)
 		return;
 	uint64_t now = ring_clock();
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t t = r->slots[(first + i) & r->mask].enqueue_ns;
-		hist_record(&r->latency, now > t ? now - t : 0);
+		struct ring_slot *s = &r->slots[(first + i) & r->mask];
+		uint64_t end = s->done_tick ? s->done_tick : now, t = s->enqueue_ns;
+		s->done_tick = 0;
+		hist_record(&r->latency, end > t ? end - t : 0);
 	}
 }
 

@@ -41,7 +41,8 @@ struct ring_slot {
 	uint64_t arena_start; /* virtual arena position of the frame header */
 	uint64_t arena_end;   /* virtual arena position after this frame */
 	uint64_t plugin_mask; /* bit i: plugin i's FILTER matched */
-	uint64_t enqueue_ns;  /* monotonic time the slot was published */
+	uint64_t enqueue_ns;  /* ring_clock() when the slot was published */
+	uint64_t done_tick;   /* ring_clock() when its last plugin returned, 0 = not yet */
 };
 
 struct ring_pin {
@@ -140,8 +141,17 @@ static inline uint64_t ring_clock(void)
 }
 #endif
 
+/* Dispatcher: a plugin returned from this packet. The last call marks
+ * the end of the packet's latency. */
+static inline void ring_mark_done(struct ring *r, struct ring_slot *s)
+{
+	if (r->stamp)
+		s->done_tick = ring_clock();
+}
+
 /* Dispatcher: the round [first, first + n) has returned from every
- * plugin; record each packet's time since it entered the ring. */
+ * plugin; record each packet's time from entering the ring to its last
+ * plugin's return (the round's end for a packet no plugin took). */
 void ring_note_latency(struct ring *r, uint64_t first, uint32_t n);
 /* Nanoseconds per ring_clock() tick, measured since ring_init(). */
 double ring_ns_per_tick(const struct ring *r);

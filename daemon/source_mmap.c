@@ -6,9 +6,11 @@
  * byte orders, micro- and nanosecond magic, FCS bits in the link-type
  * field masked off) and reports damage with the record's byte offset; a
  * test compares the two paths record by record. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -204,6 +206,12 @@ static void *pager_main(void *arg)
 {
 	struct mmap_pager *p = arg;
 	struct mmap_reader *r = p->r;
+	/* Background work: woken on the reader's CPU, a normal thread would
+	 * preempt the reader for a few hundred microseconds while packets
+	 * wait in the ring. An idle-class thread runs only on a CPU nobody
+	 * else wants (and if none, the reader faults the pages itself). */
+	struct sched_param none = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
 		uint32_t seen = atomic_load_explicit(&p->seq, memory_order_acquire);
 		uint64_t off = atomic_load_explicit(&p->reader_off, memory_order_acquire);

@@ -269,18 +269,24 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));
 }
 
-/* Ring entry to the end of the dispatch round that delivered the packet
- * (every plugin returned), over every dispatched packet. */
+/* Ring entry to the return of the packet's last plugin (the end of its
+ * dispatch round when no plugin took it), over every dispatched packet. */
+static void json_percentiles(FILE *f, const char *name, const struct hist *h, double us_per_unit)
+{
+	double k = us_per_unit;
+	fprintf(f,
+		"  \"%s\": {\"count\": %llu, \"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
+		"\"max_us\": %.3f, \"mean_us\": %.3f},\n",
+		name, (unsigned long long)h->count, (double)hist_percentile(h, 0.5) * k,
+		(double)hist_percentile(h, 0.99) * k, (double)hist_percentile(h, 0.999) * k, (double)h->max_ns * k,
+		h->count ? (double)h->sum_ns / (double)h->count * k : 0.0);
+}
+
 static void json_latency(const struct pktd *d, FILE *f)
 {
-	const struct hist *h = &d->ring.latency;
-	double k = ring_ns_per_tick(&d->ring) / 1e3; /* ticks -> us */
-	fprintf(f,
-		"  \"dispatch_latency\": {\"count\": %llu, \"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
-		"\"max_us\": %.3f, \"mean_us\": %.3f},\n",
-		(unsigned long long)h->count, (double)hist_percentile(h, 0.5) * k, (double)hist_percentile(h, 0.99) * k,
-		(double)hist_percentile(h, 0.999) * k, (double)h->max_ns * k,
-		h->count ? (double)h->sum_ns / (double)h->count * k : 0.0);
+	json_percentiles(f, "dispatch_latency", &d->ring.latency, ring_ns_per_tick(&d->ring) / 1e3);
+	/* Paced replay: how late packets entered the ring (see capture.h). */
+	json_percentiles(f, "pace_lag", &d->capture.pace_lag, 1e-3);
 }
 
 int stats_write_json(const struct pktd *d, const char *path)

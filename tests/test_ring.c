@@ -140,6 +140,27 @@ static void test_pin_table_full_holds_tail(void **state)
 	ring_free(&r);
 }
 
+/* A packet's latency ends at its last plugin's return when one marked it,
+ * else at the end of its round; marks are cleared for the slot's next use. */
+static void test_latency_ends_at_last_return(void **state)
+{
+	(void)state;
+	struct ring r;
+	assert_int_equal(ring_init(&r, 8, 4096, 4), 0);
+	r.stamp = true;
+	struct ring_slot *a = push(&r, 10, 1), *b = push(&r, 10, 2);
+	uint64_t now = ring_clock();
+	a->enqueue_ns = now - 1000;
+	a->done_tick = now - 1000 + 50; /* returned 50 ticks after entry */
+	b->enqueue_ns = now - 1000;	/* no plugin took it */
+	ring_note_latency(&r, 0, 2);
+	assert_int_equal(r.latency.count, 2);
+	assert_true(hist_percentile(&r.latency, 0.5) <= 60);
+	assert_true(r.latency.max_ns >= 1000);
+	assert_int_equal(a->done_tick, 0);
+	ring_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_full_arena_backpressure),
 		cmocka_unit_test(test_pinned_frame_survives),
 		cmocka_unit_test(test_pin_table_full_holds_tail),
+		cmocka_unit_test(test_latency_ends_at_last_return),
 	};
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

@@ -147,6 +147,26 @@ def test_pps_replays_at_a_fixed_rate():
     assert 0.9 <= s <= 1.7, "--pps 20 took %.3f s for 21 packets" % s
 
 
+def test_thread_choice_and_no_interpreter_without_plugins():
+    """A capture thread by default for replay with a plugin (2+ CPUs), paced
+    or not, unless --threads 1 asks; one thread and no interpreter at all
+    without a plugin."""
+    two_cpus = len(os.sched_getaffinity(0)) >= 2
+    with TempDir() as tmp:
+        cap = write_pcap(os.path.join(tmp, "five.pcap"), 5, 0.001)
+        plug = write_plugin(tmp, "emit.py", EMIT)
+        def threads(extra, with_plugin=True):
+            res = check_ok(run_pktd(["-q", "-r", cap] + (["-p", plug] if with_plugin else []) + extra,
+                                    output=True, stats=True, tmpdir=tmp, timeout=60))
+            st = res.stats()
+            assert st["packets_read"] == 5
+            return st["threads"], st["python"]["started"]
+        assert threads([]) == ((2 if two_cpus else 1), True)
+        assert threads(["--pps", "1000"]) == ((2 if two_cpus else 1), True)
+        assert threads(["--pps", "1000", "--threads", "1"]) == (1, True)
+        assert threads([], with_plugin=False) == (1, False)
+
+
 def test_loop_repeats_the_inputs_and_frame_numbers_continue():
     with TempDir() as tmp:
         cap = write_pcap(os.path.join(tmp, "five.pcap"), 5, 0.001)
