@@ -371,10 +371,11 @@ int loop_run(struct pktd *d)
 	}
 	if (start_capture_thread(d) < 0)
 		return -1;
-	/* A pager thread does the mapped file's page-table work (about 100 us
-	 * a call) beside the reader when a CPU is spare: with one thread, and
-	 * with paced replay, where a reader's call would hold up packets
-	 * already due. An unpaced capture thread has time for it itself. */
+	/* A pager thread maps a mapped file ahead of the reader (about 100 us
+	 * a call) and unmaps it behind, when a CPU is spare: with one thread,
+	 * and with paced replay, where a reader's call would hold up packets
+	 * already due. An unpaced capture thread has time to map ahead itself
+	 * (and leaves the unmapping to close). */
 	source_set_pager(usable_cpus() >= 2 && (!d->threaded || pace_on(&d->capture.pace)));
 	pump_later(d);
 	int rc = event_base_dispatch(d->base);

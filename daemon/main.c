@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 			(unsigned long long)d.cfg.ring_bytes, strerror(errno));
 		return EXIT_SETUP_ERROR;
 	}
+	ring_prefault_start(&d.ring);
 	/* Live handle, -w, sockets: everything needing root before -Z drops it,
 	 * and before any plugin code is imported. */
 	if (ops_open(&d) < 0)

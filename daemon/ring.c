@@ -2,6 +2,7 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,15 +26,17 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 	r->arena_size = (arena_bytes + FRAME_ALIGN - 1) & ~(uint64_t)(FRAME_ALIGN - 1);
 	r->max_pins = max_pins ? max_pins : 1;
 	r->slots = calloc(n, sizeof(*r->slots));
+	r->done_ticks = calloc(n, sizeof(*r->done_ticks));
 	r->pins = calloc(r->max_pins, sizeof(*r->pins));
 	/* Anonymous and page-aligned. Not touched yet: a mapped file's
 	 * packets never land in it (ring_prefault() when they will). */
 	void *a = mmap(NULL, r->arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!r->slots || !r->pins || a == MAP_FAILED) {
+	if (!r->slots || !r->done_ticks || !r->pins || a == MAP_FAILED) {
 		int e = errno ? errno : ENOMEM;
 		if (a != MAP_FAILED)
 			munmap(a, r->arena_size);
 		free(r->slots);
+		free(r->done_ticks);
 		free(r->pins);
 		memset(r, 0, sizeof(*r));
 		errno = e;
@@ -52,21 +55,47 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/* Pages already written keep their bytes. Best effort: before Linux 5.14
+ * (EINVAL) the pages fault in on the first lap instead. */
+static void populate(void *p, size_t len)
+{
+	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + len) & ~(page - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+}
+
 void ring_prefault(struct ring *r)
 {
 	if (r->prefaulted || !r->arena)
 		return;
 	r->prefaulted = true;
-	/* Pages already written keep their bytes. Best effort: before Linux
-	 * 5.14 (EINVAL) the pages fault in on the first lap instead. */
-	(void)madvise(r->arena, r->arena_size, MADV_POPULATE_WRITE);
+	populate(r->arena, r->arena_size);
+}
+
+static void *prefault_main(void *arg)
+{
+	struct ring *r = arg;
+	/* Even a file read in place puts a small frame header per packet in
+	 * the arena, and every slot is written once a lap. */
+	populate(r->arena, r->arena_size);
+	populate(r->slots, (size_t)r->nslots * sizeof(*r->slots));
+	populate(r->done_ticks, (size_t)r->nslots * sizeof(*r->done_ticks));
+	return NULL;
+}
+
+void ring_prefault_start(struct ring *r)
+{
+	r->prefaulter_on = pthread_create(&r->prefaulter, NULL, prefault_main, r) == 0;
 }
 
 void ring_free(struct ring *r)
 {
+	if (r->prefaulter_on)
+		pthread_join(r->prefaulter, NULL);
 	if (r->arena)
 		munmap(r->arena, r->arena_size);
 	free(r->slots);
+	free(r->done_ticks);
 	free(r->pins);
 	memset(r, 0, sizeof(*r));
 }
@@ -195,9 +224,9 @@ void ring_note_latency(struct ring *r, uint64_t first, uint32_t n)
 		return;
 	uint64_t now = ring_clock();
 	for (uint32_t i = 0; i < n; i++) {
-		struct ring_slot *s = &r->slots[(first + i) & r->mask];
-		uint64_t end = s->done_tick ? s->done_tick : now, t = s->enqueue_ns;
-		s->done_tick = 0;
+		uint64_t k = (first + i) & r->mask;
+		uint64_t end = r->done_ticks[k] ? r->done_ticks[k] : now, t = r->slots[k].enqueue_ns;
+		r->done_ticks[k] = 0;
 		hist_record(&r->latency, end > t ? end - t : 0);
 	}
 }
