@@ -118,7 +118,7 @@ class Config:
             s['gc_pauses'] = med('gc_pauses')
             py = st.get('python', {})
             s['py_blocks_growth'] = py.get('allocated_blocks_end', 0) - py.get('allocated_blocks_start', 0)
-            for key in ('latency', 'pace_lag'):
+            for key in ('latency', 'pace_lag', 'paced_delay'):
                 if all(r.get(key) for r in self.per_run):
                     s[key] = {k: statistics.median(r[key][k] or 0 for r in self.per_run) for k in LAT_KEYS}
             s['per_run'] = self.per_run
@@ -141,11 +141,12 @@ FLAT_KIB = 1024
 def run_figures(st):
     gc = st.get('gc', {}).get('pauses', {})
     lat = st.get('dispatch_latency')
-    lag = st.get('pace_lag')
+    lag, delay = st.get('pace_lag'), st.get('paced_delay')
     return {'gc_max_us': max((g.get('max_us', 0) for g in gc.values()), default=0),
             'gc_pauses': sum(g.get('count', 0) for g in gc.values()),
             'latency': {k: lat.get(k) for k in LAT_KEYS} if lat else None,
-            'pace_lag': {k: lag.get(k) for k in LAT_KEYS} if lag and lag.get('count') else None}
+            'pace_lag': {k: lag.get(k) for k in LAT_KEYS} if lag and lag.get('count') else None,
+            'paced_delay': {k: delay.get(k) for k in LAT_KEYS} if delay and delay.get('count') else None}
 
 
 def memory_figures(log_path, stderr):
@@ -276,24 +277,24 @@ def main():
         # FLAT_KIB more), and the latency of the growth phase alone (the stats
         # line just after the last new flow: the second pass is lookups only).
         # Pace lag: how late paced packets entered the ring (a stall on the
-        # reading thread delays packets there, before the latency starts).
+        # reading thread delays packets there, before the latency starts);
+        # due to return: from each packet's due time to its plugin's return.
         print('\n| configuration | flows in the table | table stopped growing at packet | RssAnon then MiB '
               '| RssAnon at end MiB | change KiB (per run) | RSS flat | latency while growing p50/p99/p99.9/max us '
-              '| pace lag p50/p99/p99.9/max us |')
-        print('|---|---|---|---|---|---|---|---|---|')
+              '| pace lag p50/p99/p99.9/max us | due to return p50/p99/p99.9/max us |')
+        print('|---|---|---|---|---|---|---|---|---|---|')
         for r in mem_rows:
             mr = r['memory_runs']
             med = lambda k: statistics.median(x[k] for x in mr)  # noqa: E731
             changes = [x['rss_anon_kb_at_end'] - x['rss_anon_kb_at_stop'] for x in mr]
             flat = all(c <= FLAT_KIB for c in changes)
             lat = '/'.join('%.0f' % statistics.median(x['latency_growth_phase'][k] for x in mr) for k in LAT_KEYS)
-            lag = r.get('pace_lag')
-            lag_s = '/'.join('%.0f' % lag[k] for k in LAT_KEYS) if lag else ''
-            print('| %s | %d | %d | %.1f | %.1f | %+.0f (%s) | %s | %s | %s |' % (
+            pct = lambda h: '/'.join('%.0f' % h[k] for k in LAT_KEYS) if h else ''  # noqa: E731
+            print('| %s | %d | %d | %.1f | %.1f | %+.0f (%s) | %s | %s | %s | %s |' % (
                 r['name'], min(x['flows'] for x in mr), med('growth_stopped_at_packet'),
                 med('rss_anon_kb_at_stop') / 1024, med('rss_anon_kb_at_end') / 1024, statistics.median(changes),
                 ', '.join('%+d' % c for c in changes), 'met' if flat else 'NOT met (> %d KiB)' % FLAT_KIB, lat,
-                lag_s))
+                pct(r.get('pace_lag')), pct(r.get('paced_delay'))))
             r['rss_flat'] = flat
     extra = {}
     byname = {c.name: c for c in configs}

@@ -226,10 +226,22 @@ static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
 	c->queued++;
 }
 
-/* Paced replay: true when the held packet is due. */
-static bool pending_due(struct capture *c)
+/* A paced packet: also when it was due, for the due-to-return delay. */
+static void publish_paced(struct capture *c, struct ring_slot *slot, uint32_t len, uint64_t now_ns)
 {
-	uint64_t now = clock_mono_ns();
+	if (c->ring->stamp) {
+		uint64_t t = ring_clock();
+		slot->enqueue_ns = t;
+		slot->frame->due_tick = ring_tick_at(c->ring, t, now_ns, c->pending_due_ns);
+	}
+	ring_publish(c->ring, slot, len);
+	c->queued++;
+}
+
+/* Paced replay: true when the held packet is due (*now_ns: the time). */
+static bool pending_due(struct capture *c, uint64_t *now_ns)
+{
+	uint64_t now = *now_ns = clock_mono_ns();
 	if (c->pending_due_ns <= now + (c->threaded ? PACE_SLACK_THREAD_NS : PACE_SLACK_NS)) {
 		hist_record(&c->pace_lag, now > c->pending_due_ns ? now - c->pending_due_ns : 0);
 		return true;
@@ -244,9 +256,10 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 	struct source_record rec;
 	for (uint32_t n = 0; n < max;) {
 		if (c->pending) {
-			if (!pending_due(c))
+			uint64_t now;
+			if (!pending_due(c, &now))
 				return CAPTURE_WAIT;
-			publish(c, c->pending, c->pending_len);
+			publish_paced(c, c->pending, c->pending_len, now);
 			c->pending = NULL;
 			n++;
 			continue;

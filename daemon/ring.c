@@ -199,6 +199,7 @@ struct ring_slot *ring_reserve(struct ring *r, uint32_t max_len)
 	struct ring_frame *f = (struct ring_frame *)(r->arena + pos % r->arena_size);
 	atomic_store_explicit(&f->exports, 0, memory_order_relaxed);
 	f->len = max_len;
+	f->due_tick = 0;
 	s->frame = f;
 	s->exports = &f->exports;
 	s->arena_start = pos;
@@ -228,6 +229,9 @@ void ring_note_latency(struct ring *r, uint64_t first, uint32_t n)
 		uint64_t end = r->done_ticks[k] ? r->done_ticks[k] : now, t = r->slots[k].enqueue_ns;
 		r->done_ticks[k] = 0;
 		hist_record(&r->latency, end > t ? end - t : 0);
+		uint64_t due = r->slots[k].frame->due_tick;
+		if (due)
+			hist_record(&r->delay, end > due ? end - due : 0);
 	}
 }
 
@@ -243,6 +247,15 @@ double ring_ns_per_tick(const struct ring *r)
 	(void)r;
 	return 1.0;
 #endif
+}
+
+uint64_t ring_tick_at(const struct ring *r, uint64_t now_tick, uint64_t now_ns, uint64_t at_ns)
+{
+	double ticks_per_ns = now_ns > r->ns0 && now_tick > r->tick0
+				      ? (double)(now_tick - r->tick0) / (double)(now_ns - r->ns0)
+				      : 1.0;
+	double t = (double)now_tick + ((double)at_ns - (double)now_ns) * ticks_per_ns;
+	return t >= 1.0 ? (uint64_t)t : 1;
 }
 
 uint64_t ring_release_to(struct ring *r, uint64_t upto)

@@ -29,6 +29,7 @@
 struct ring_frame {
 	_Atomic uint32_t exports; /* live Py_buffer exports of these bytes */
 	uint32_t len;
+	uint64_t due_tick; /* paced replay: ring_clock() when it was due; 0 otherwise */
 	uint8_t data[];
 };
 
@@ -81,6 +82,7 @@ struct ring {
 
 	/* Statistics. */
 	struct hist latency;  /* ring entry to its last plugin's return, in ticks */
+	struct hist delay;    /* paced: due time to its last plugin's return, in ticks */
 	bool stamp;           /* stamp slots at publish (plugins are loaded) */
 	/* Consumer side, per slot: ring_clock() at the last plugin's return,
 	 * 0 = not yet. Kept out of the slots, whose lines the producer
@@ -169,6 +171,9 @@ static inline void ring_mark_done(struct ring *r, const struct ring_slot *s)
 void ring_note_latency(struct ring *r, uint64_t first, uint32_t n);
 /* Nanoseconds per ring_clock() tick, measured since ring_init(). */
 double ring_ns_per_tick(const struct ring *r);
+/* ring_clock() at monotonic time `at_ns`, from a reading of both clocks
+ * (now_tick, now_ns) close to it. */
+uint64_t ring_tick_at(const struct ring *r, uint64_t now_tick, uint64_t now_ns, uint64_t at_ns);
 
 /* Pinned frames whose exports are still live. */
 uint32_t ring_pins_live(struct ring *r);

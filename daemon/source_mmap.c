@@ -251,7 +251,7 @@ static void pager_start(struct mmap_reader *r)
 	p->r = r;
 	atomic_store(&p->reader_off, r->off);
 	if (pthread_create(&p->thread, NULL, pager_main, p) != 0) {
-		free(p); /* the reader maps and unmaps as it goes instead */
+		free(p); /* the reader maps ahead itself instead */
 		return;
 	}
 	r->pager = p;

@@ -284,9 +284,12 @@ static void json_percentiles(FILE *f, const char *name, const struct hist *h, do
 
 static void json_latency(const struct pktd *d, FILE *f)
 {
-	json_percentiles(f, "dispatch_latency", &d->ring.latency, ring_ns_per_tick(&d->ring) / 1e3);
-	/* Paced replay: how late packets entered the ring (see capture.h). */
+	double us_per_tick = ring_ns_per_tick(&d->ring) / 1e3;
+	json_percentiles(f, "dispatch_latency", &d->ring.latency, us_per_tick);
+	/* Paced replay: how late packets entered the ring (see capture.h), and
+	 * from each packet's due time to its last plugin's return. */
 	json_percentiles(f, "pace_lag", &d->capture.pace_lag, 1e-3);
+	json_percentiles(f, "paced_delay", &d->ring.delay, us_per_tick);
 }
 
 int stats_write_json(const struct pktd *d, const char *path)

@@ -141,7 +141,8 @@ static void test_pin_table_full_holds_tail(void **state)
 }
 
 /* A packet's latency ends at its last plugin's return when one marked it,
- * else at the end of its round; marks are cleared for the slot's next use. */
+ * else at the end of its round; marks are cleared for the slot's next use.
+ * A paced packet's delay runs from its due time. */
 static void test_latency_ends_at_last_return(void **state)
 {
 	(void)state;
@@ -151,7 +152,8 @@ static void test_latency_ends_at_last_return(void **state)
 	struct ring_slot *a = push(&r, 10, 1), *b = push(&r, 10, 2);
 	uint64_t now = ring_clock();
 	a->enqueue_ns = now - 1000;
-	b->enqueue_ns = now - 1000; /* no plugin took it */
+	a->frame->due_tick = now - 3000; /* paced: due 2000 ticks before it entered */
+	b->enqueue_ns = now - 1000; /* no plugin took it; not paced */
 	ring_mark_done(&r, a);
 	r.done_ticks[0] = now - 1000 + 50; /* a returned 50 ticks after entry */
 	ring_note_latency(&r, 0, 2);
@@ -159,6 +161,9 @@ static void test_latency_ends_at_last_return(void **state)
 	assert_true(hist_percentile(&r.latency, 0.5) <= 60);
 	assert_true(r.latency.max_ns >= 1000);
 	assert_int_equal(r.done_ticks[0], 0);
+	/* Due time to return: only the paced packet, 2050 ticks. */
+	assert_int_equal(r.delay.count, 1);
+	assert_int_equal(r.delay.max_ns, 2050);
 	ring_free(&r);
 }
 
