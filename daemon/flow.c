@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "prefault.h"
+
 static_assert(sizeof(struct flow_key) == 44, "flow_key has no padding");
 static_assert(sizeof(struct flow) % 64 == 0, "flow slots are whole cache lines");
 static_assert(offsetof(struct flow, record) + 4 <= 192, "hot fields in the first 3 lines");
@@ -378,8 +380,9 @@ static uint32_t round_pow2(uint32_t n)
 	return r;
 }
 
-/* A large zeroed, pre-faulted allocation, on transparent huge pages when the
- * kernel allows (random access to the table then costs fewer TLB misses).
+/* A large zeroed allocation, pre-faulted by a helper thread (prefault.h),
+ * on transparent huge pages when the kernel allows (random access to the
+ * table then costs fewer TLB misses).
  * From 256 KiB on (the index of a 16k-flow table) the mapping is rounded up
  * to whole 2 MiB pages and aligned to them, or the kernel could not back
  * it with a huge page at all; smaller ones are plain pages. */
@@ -412,14 +415,16 @@ void *flow_big_alloc(size_t size)
 		(void)madvise(p, len, MADV_HUGEPAGE);
 #endif
 	}
-	memset(p, 0, size); /* pre-fault */
+	prefault_async(p, size);
 	return p;
 }
 
 void flow_big_free(void *p, size_t size)
 {
-	if (p)
+	if (p) {
+		prefault_wait(p);
 		munmap(p, big_len(size));
+	}
 }
 
 static void set_timeouts(struct flow_table *ft, const struct flow_timeouts *t)

@@ -2,11 +2,12 @@
 #include "ring.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#include "prefault.h"
 
 #define FRAME_ALIGN 16u
 
@@ -51,47 +52,28 @@ int ring_init(struct ring *r, uint32_t nslots, uint64_t arena_bytes, uint32_t ma
 	return 0;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-/* Pages already written keep their bytes. Best effort: before Linux 5.14
- * (EINVAL) the pages fault in on the first lap instead. */
-static void populate(void *p, size_t len)
-{
-	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + len) & ~(page - 1);
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
-}
-
 void ring_prefault(struct ring *r)
 {
 	if (r->prefaulted || !r->arena)
 		return;
 	r->prefaulted = true;
-	populate(r->arena, r->arena_size);
-}
-
-static void *prefault_main(void *arg)
-{
-	struct ring *r = arg;
-	/* Even a file read in place puts a small frame header per packet in
-	 * the arena, and every slot is written once a lap. */
-	populate(r->arena, r->arena_size);
-	populate(r->slots, (size_t)r->nslots * sizeof(*r->slots));
-	populate(r->done_ticks, (size_t)r->nslots * sizeof(*r->done_ticks));
-	return NULL;
+	prefault_now(r->arena, r->arena_size);
 }
 
 void ring_prefault_start(struct ring *r)
 {
-	r->prefaulter_on = pthread_create(&r->prefaulter, NULL, prefault_main, r) == 0;
+	/* Even a file read in place puts a small frame header per packet in
+	 * the arena, and every slot is written once a lap. */
+	prefault_async(r->arena, r->arena_size);
+	prefault_async(r->slots, (size_t)r->nslots * sizeof(*r->slots));
+	prefault_async(r->done_ticks, (size_t)r->nslots * sizeof(*r->done_ticks));
 }
 
 void ring_free(struct ring *r)
 {
-	if (r->prefaulter_on)
-		pthread_join(r->prefaulter, NULL);
+	prefault_wait(r->arena);
+	prefault_wait(r->slots);
+	prefault_wait(r->done_ticks);
 	if (r->arena)
 		munmap(r->arena, r->arena_size);
 	free(r->slots);

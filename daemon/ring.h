@@ -16,7 +16,6 @@
 #ifndef PKTD_RING_H
 #define PKTD_RING_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,8 +61,6 @@ struct ring {
 	uint8_t *arena;
 	uint64_t arena_size;
 	bool prefaulted;
-	bool prefaulter_on;
-	pthread_t prefaulter;
 
 	/* Producer side. */
 	_Alignas(64) _Atomic uint64_t head; /* next slot to publish */

@@ -1,0 +1,90 @@
+/* test_prefault.c: big allocations faulted in by the helper thread keep
+ * their bytes, end up resident, and can be stopped before an unmap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "prefault.h"
+
+static void *map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static size_t resident_pages(void *p, size_t len)
+{
+	size_t n = len / 4096, in = 0;
+	unsigned char *vec = malloc(n);
+	assert_non_null(vec);
+	assert_int_equal(mincore(p, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		in += vec[i] & 1;
+	free(vec);
+	return in;
+}
+
+/* Bytes written before (and while) the helper works are kept, and every
+ * page ends up resident. */
+static void test_async_faults_in_and_keeps_bytes(void **state)
+{
+	(void)state;
+	size_t len = 8u << 20;
+	uint8_t *p = map(len);
+	memset(p, 0xab, 4096);
+	prefault_async(p, len);
+	p[len - 1] = 0xcd;
+	prefault_wait(p);
+	assert_int_equal(p[0], 0xab);
+	assert_int_equal(p[4095], 0xab);
+	assert_int_equal(p[4096], 0);
+	assert_int_equal(p[len - 1], 0xcd);
+	/* Given again (the slot is free) and left to finish: every page comes
+	 * in without anyone touching it (a wait would stop it early). */
+	prefault_async(p, len);
+	for (int i = 0; i < 500 && resident_pages(p, len) < len / 4096; i++)
+		usleep(10000);
+	assert_int_equal(resident_pages(p, len), len / 4096);
+	prefault_wait(p);
+	munmap(p, len);
+}
+
+/* A region unmapped soon after it was given: the wait stops the helper,
+ * and many regions at once (more than the helper's queue) all work. */
+static void test_wait_stops_early_and_queue_overflows(void **state)
+{
+	(void)state;
+	size_t len = 64u << 20;
+	uint8_t *big = map(len);
+	prefault_async(big, len);
+	prefault_wait(big);
+	munmap(big, len);
+	uint8_t *small[40];
+	for (int i = 0; i < 40; i++) {
+		small[i] = map(1u << 20);
+		small[i][7] = (uint8_t)i;
+		prefault_async(small[i], 1u << 20);
+	}
+	for (int i = 0; i < 40; i++) {
+		prefault_wait(small[i]);
+		assert_int_equal(small[i][7], (uint8_t)i);
+		munmap(small[i], 1u << 20);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_async_faults_in_and_keeps_bytes),
+		cmocka_unit_test(test_wait_stops_early_and_queue_overflows),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
