@@ -380,9 +380,9 @@ static uint32_t round_pow2(uint32_t n)
 	return r;
 }
 
-/* A large zeroed allocation, pre-faulted by a helper thread (prefault.h),
- * on transparent huge pages when the kernel allows (random access to the
- * table then costs fewer TLB misses).
+/* A large zeroed, pre-faulted allocation, on transparent huge pages when
+ * the kernel allows (random access to the table then costs fewer TLB
+ * misses).
  * From 256 KiB on (the index of a 16k-flow table) the mapping is rounded up
  * to whole 2 MiB pages and aligned to them, or the kernel could not back
  * it with a huge page at all; smaller ones are plain pages. */
@@ -394,7 +394,7 @@ static size_t big_len(size_t size)
 	return size >= BIG_HUGE_MIN ? (size + BIG_HUGE - 1) & ~(BIG_HUGE - 1) : size;
 }
 
-void *flow_big_alloc(size_t size)
+void *flow_big_alloc(size_t size, bool in_background)
 {
 	if (size == 0)
 		return NULL;
@@ -415,7 +415,10 @@ void *flow_big_alloc(size_t size)
 		(void)madvise(p, len, MADV_HUGEPAGE);
 #endif
 	}
-	prefault_async(p, size);
+	if (in_background)
+		prefault_async(p, size);
+	else
+		prefault_now(p, size);
 	return p;
 }
 
@@ -450,8 +453,8 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 	ft->nflows = round_pow2(cfg->table_size);
 	uint32_t nbuckets = ft->nflows * 2; /* load factor <= 1/2 */
 	ft->bucket_mask = nbuckets - 1;
-	ft->flows = flow_big_alloc((size_t)ft->nflows * sizeof(*ft->flows));
-	ft->buckets = flow_big_alloc((size_t)nbuckets * sizeof(*ft->buckets));
+	ft->flows = flow_big_alloc((size_t)ft->nflows * sizeof(*ft->flows), false);
+	ft->buckets = flow_big_alloc((size_t)nbuckets * sizeof(*ft->buckets), false);
 	ft->free_stack = malloc((size_t)ft->nflows * sizeof(*ft->free_stack));
 	ft->wheel_head = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_head));
 	ft->wheel_tail = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_tail));

@@ -310,8 +310,11 @@ struct flow_table {
 };
 
 /* Zeroed, pre-faulted memory on transparent huge pages where available
- * (used for the table and the reassembly pool); NULL on failure. */
-void *flow_big_alloc(size_t size);
+ * (used for the table and the reassembly pool); NULL on failure. With
+ * `in_background` a helper thread faults it in (prefault.h): for memory
+ * used from its start onwards, like the pool's chunks; the table's hash
+ * index is hit at random from the first packet, so it is faulted now. */
+void *flow_big_alloc(size_t size, bool in_background);
 void flow_big_free(void *p, size_t size);
 
 /* Default timeouts (the values in the struct comments). */

@@ -71,7 +71,9 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 	uint64_t per = ((uint64_t)cfg->max_per_flow + TCPR_CHUNK - 1) / TCPR_CHUNK;
 	r->cap_segs = per == 0 ? 1 : per > UINT32_MAX ? UINT32_MAX : (uint32_t)per;
 	uint32_t nsegs = r->nchunks + r->nmarkers;
-	r->pool = r->nchunks ? flow_big_alloc((size_t)r->nchunks * TCPR_CHUNK) : NULL; /* pre-faulted */
+	/* Chunks are taken in order from the first (free_chunks below): a
+	 * helper faults the pool in ahead of them. */
+	r->pool = r->nchunks ? flow_big_alloc((size_t)r->nchunks * TCPR_CHUNK, true) : NULL;
 	r->segs = malloc((size_t)nsegs * sizeof(*r->segs));
 	r->free_chunks = malloc(((size_t)r->nchunks + 1) * sizeof(*r->free_chunks));
 	r->free_markers = malloc((size_t)r->nmarkers * sizeof(*r->free_markers));
