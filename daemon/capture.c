@@ -9,9 +9,10 @@
 
 #include "clock.h"
 
-/* A paced packet due this close to now is sent without waiting: the
- * loop's timers have about a millisecond of resolution; the capture
- * thread sleeps to the due time itself (clock_nanosleep, its timer slack
+/* A paced packet due this close to now is sent without waiting. One
+ * thread wakes through the loop's pace timer, a pass of the event loop
+ * each, so a wake-up takes what is due within 0.5 ms; the capture thread
+ * sleeps to the due time itself (clock_nanosleep, its timer slack
  * lowered), so it holds packets back to within a few microseconds. Every
  * packet sent early waits in the ring and its wait counts as latency. */
 #define PACE_SLACK_NS 500000u
@@ -218,21 +219,15 @@ static void fill_slot(struct capture *c, struct ring_slot *slot, const struct so
 	slot->enqueue_ns = 0;
 }
 
-static void publish(struct capture *c, struct ring_slot *slot, uint32_t len)
-{
-	if (c->ring->stamp)
-		slot->enqueue_ns = ring_clock();
-	ring_publish(c->ring, slot, len);
-	c->queued++;
-}
-
-/* A paced packet: also when it was due, for the due-to-return delay. */
-static void publish_paced(struct capture *c, struct ring_slot *slot, uint32_t len, uint64_t now_ns)
+/* due_ns: a paced packet's due time, for the due-to-return delay (now_ns:
+ * the clock read that found it due); 0 when not paced. */
+static void publish(struct capture *c, struct ring_slot *slot, uint32_t len, uint64_t due_ns, uint64_t now_ns)
 {
 	if (c->ring->stamp) {
 		uint64_t t = ring_clock();
 		slot->enqueue_ns = t;
-		slot->frame->due_tick = ring_tick_at(c->ring, t, now_ns, c->pending_due_ns);
+		if (due_ns)
+			slot->frame->due_tick = ring_tick_at(c->ring, t, now_ns, due_ns);
 	}
 	ring_publish(c->ring, slot, len);
 	c->queued++;
@@ -259,7 +254,7 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			uint64_t now;
 			if (!pending_due(c, &now))
 				return CAPTURE_WAIT;
-			publish_paced(c, c->pending, c->pending_len, now);
+			publish(c, c->pending, c->pending_len, c->pending_due_ns, now);
 			c->pending = NULL;
 			n++;
 			continue;
@@ -304,7 +299,7 @@ enum capture_status capture_fill(struct capture *c, uint32_t max)
 			n--;
 			continue;
 		}
-		publish(c, slot, in_place ? 0 : rec.caplen);
+		publish(c, slot, in_place ? 0 : rec.caplen, 0, 0);
 	}
 	return CAPTURE_MORE;
 }
@@ -338,7 +333,7 @@ static bool place_live(struct capture *c, const struct source_record *rec)
 		return true;
 	}
 	fill_slot(c, slot, rec);
-	publish(c, slot, rec->caplen);
+	publish(c, slot, rec->caplen, 0, 0);
 	if (c->reasm.complete >= 0 && !publish_reassembled(c) && c->overflow == OVERFLOW_DROP)
 		reasm_discard(&c->reasm);
 	return true;
@@ -375,7 +370,7 @@ enum capture_status capture_read_live(struct capture *c, uint32_t max)
 bool capture_flush_held(struct capture *c)
 {
 	if (c->pending) {
-		publish(c, c->pending, c->pending_len);
+		publish(c, c->pending, c->pending_len, 0, 0); /* stopping: not due yet */
 		c->pending = NULL;
 	}
 	if (c->stashed && place_live(c, &c->stash_rec))

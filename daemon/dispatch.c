@@ -74,7 +74,7 @@ static void run_batch_plugin(struct plugin_host *h, struct plugin *p, struct rin
 		uint64_t now = ring_clock();
 		for (uint32_t i = 0; i < n; i++)
 			if (ring_at(r, first + i)->plugin_mask & bit)
-				r->done_ticks[(first + i) & r->mask] = now;
+				ring_mark_done_at(r, ring_at(r, first + i), now);
 	}
 }
 

@@ -320,12 +320,24 @@ static unsigned usable_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* A pager thread maps a mapped file ahead of the reader (about 100 us a
+ * call) and unmaps it behind, when a CPU is spare: with one thread, and
+ * with paced replay, where a reader's call would hold up packets already
+ * due. An unpaced capture thread has time to map ahead itself (and leaves
+ * the unmapping to close). Set before the capture thread opens its first
+ * input. */
+static void choose_pager(struct pktd *d, bool threaded)
+{
+	source_set_pager(usable_cpus() >= 2 && (!threaded || pace_on(&d->capture.pace)));
+}
+
 /* --threads: a capture thread for file replay, unless -w (its rotation
  * and SIGHUP reopen run on the loop) or one CPU. By default only when the
  * loop has work of its own (plugins, flows): without, it only releases
  * slots, and the hand-over between cores would cost more than it hides. */
 static int start_capture_thread(struct pktd *d)
 {
+	choose_pager(d, false);
 	bool possible = !d->live && !d->dumping;
 	bool loop_work = d->host.n > 0 || d->flows.on;
 	unsigned want = d->cfg.threads ? d->cfg.threads : (loop_work && usable_cpus() >= 2 ? 2 : 1);
@@ -336,8 +348,10 @@ static int start_capture_thread(struct pktd *d)
 			fprintf(stderr, "pktd: --threads 2 applies to file replay without -w; running on one thread\n");
 		return 0;
 	}
+	choose_pager(d, true);
 	if (capthread_start(&d->capthread, &d->capture, d->cfg.batch) < 0) {
 		fprintf(stderr, "pktd: cannot start the capture thread (%s); running on one thread\n", strerror(errno));
+		choose_pager(d, false);
 		return 0;
 	}
 	d->wake_ev = event_new(d->base, capthread_wake_fd(&d->capthread), EV_READ | EV_PERSIST, wake_cb, d);
@@ -371,12 +385,6 @@ int loop_run(struct pktd *d)
 	}
 	if (start_capture_thread(d) < 0)
 		return -1;
-	/* A pager thread maps a mapped file ahead of the reader (about 100 us
-	 * a call) and unmaps it behind, when a CPU is spare: with one thread,
-	 * and with paced replay, where a reader's call would hold up packets
-	 * already due. An unpaced capture thread has time to map ahead itself
-	 * (and leaves the unmapping to close). */
-	source_set_pager(usable_cpus() >= 2 && (!d->threaded || pace_on(&d->capture.pace)));
 	pump_later(d);
 	int rc = event_base_dispatch(d->base);
 	/* The loop failed or was left early: the thread ends before the

@@ -154,12 +154,16 @@ static inline uint64_t ring_clock(void)
 }
 #endif
 
-/* Dispatcher: a plugin returned from this packet. The last call marks
- * the end of the packet's latency. */
+/* Dispatcher: a plugin returned from this packet at `tick`. The last
+ * call marks the end of the packet's latency. */
+static inline void ring_mark_done_at(struct ring *r, const struct ring_slot *s, uint64_t tick)
+{
+	r->done_ticks[s - r->slots] = tick;
+}
 static inline void ring_mark_done(struct ring *r, const struct ring_slot *s)
 {
 	if (r->stamp)
-		r->done_ticks[s - r->slots] = ring_clock();
+		ring_mark_done_at(r, s, ring_clock());
 }
 
 /* Dispatcher: the round [first, first + n) has returned from every

@@ -269,11 +269,10 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		(unsigned long long)(d->out.errors + pymod_counters.emit_errors));
 }
 
-/* Ring entry to the return of the packet's last plugin (the end of its
- * dispatch round when no plugin took it), over every dispatched packet. */
-static void json_percentiles(FILE *f, const char *name, const struct hist *h, double us_per_unit)
+/* A latency histogram as "name": {count, percentiles, max, mean}; k
+ * converts its unit to microseconds. */
+static void json_percentiles(FILE *f, const char *name, const struct hist *h, double k)
 {
-	double k = us_per_unit;
 	fprintf(f,
 		"  \"%s\": {\"count\": %llu, \"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
 		"\"max_us\": %.3f, \"mean_us\": %.3f},\n",
@@ -282,6 +281,8 @@ static void json_percentiles(FILE *f, const char *name, const struct hist *h, do
 		h->count ? (double)h->sum_ns / (double)h->count * k : 0.0);
 }
 
+/* Ring entry to the return of the packet's last plugin (the end of its
+ * dispatch round when no plugin took it), over every dispatched packet. */
 static void json_latency(const struct pktd *d, FILE *f)
 {
 	double us_per_tick = ring_ns_per_tick(&d->ring) / 1e3;
