@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "bigheap.h"
 #include "clock.h"
 
 static struct gcsched *g_active; /* the one receiving gc.callbacks */
@@ -123,6 +124,9 @@ int gcsched_start(struct gcsched *g)
 			return -1;
 		count_frozen(g);
 		pyarena_install(&g->arena, GCSCHED_ARENA_RESERVE);
+		if (bigheap_install(GCSCHED_BIG_AHEAD_MAX) < 0)
+			fprintf(stderr, "pktd: gc: cannot reserve address space for Python's big blocks; "
+					"a growing table's resizes will fault their pages in\n");
 		__attribute__((fallthrough)); /* automatic collection off too */
 	case GC_OFF:
 		gc = PyImport_ImportModule("gc");

@@ -16,7 +16,9 @@
  * Every collection, whoever started it, is timed through gc.callbacks.
  * --gc=scheduled also keeps a reserve of pre-faulted pymalloc arenas
  * (pyarena.h), refilled at idle polls, so a growing plugin state takes
- * fresh memory without page faults inside a dispatch round. */
+ * fresh memory without page faults inside a dispatch round, and serves
+ * Python's big blocks (a growing dict's tables) from memory faulted in
+ * ahead by a helper thread (bigheap.h). */
 #ifndef PKTD_GCSCHED_H
 #define PKTD_GCSCHED_H
 
@@ -57,6 +59,9 @@ struct gcsched {
  * idle polls come far more often. */
 #define GCSCHED_ARENA_RESERVE 2
 #define GCSCHED_REFILL_PAGES 8
+/* Bound on big-block memory kept faulted in but unused (ahead of the top
+ * and in freed blocks): a 700k-entry dict's next table is 40 MiB. */
+#define GCSCHED_BIG_AHEAD_MAX (128u << 20)
 
 /* Settings only; without gcsched_start() (no plugin, no interpreter)
  * every call below does nothing. */

@@ -1,9 +1,11 @@
 /* prefault.c: see prefault.h. One helper thread works through the regions
  * in the order they were given, so start-up gets one busy core beside it,
  * not one thread per table. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "prefault.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@ struct job {
 	size_t len;
 	bool used;    /* given and not yet waited for */
 	bool started; /* the helper took it */
+	bool detached; /* nobody waits for it: free its slot when done */
 	bool busy;    /* the helper is in it now */
 	_Atomic bool cancel;
 };
@@ -53,6 +56,7 @@ void prefault_now(void *p, size_t len)
 static void *helper_main(void *arg)
 {
 	(void)arg;
+	bool idle_class = false;
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct job *j = NULL;
@@ -63,6 +67,14 @@ static void *helper_main(void *arg)
 			break;
 		j->started = j->busy = true;
 		pthread_mutex_unlock(&lock);
+		if (j->detached && !idle_class) {
+			/* Work ahead of need, while packets flow: only on a CPU that
+			 * neither the loop nor the capture thread wants. (The thread
+			 * ends when the queue runs dry, and the next starts at the
+			 * creator's priority.) */
+			struct sched_param none = { 0 };
+			idle_class = pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
+		}
 		/* No fallback here: writing pages another thread may be using
 		 * could undo its writes. Without the call they fault in as used. */
 		for (size_t off = 0; off < j->len && !atomic_load_explicit(&j->cancel, memory_order_relaxed);
@@ -71,6 +83,8 @@ static void *helper_main(void *arg)
 				break;
 		pthread_mutex_lock(&lock);
 		j->busy = false;
+		if (j->detached)
+			j->used = false;
 		pthread_cond_broadcast(&idle);
 	}
 	helper_on = false;
@@ -78,7 +92,9 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-void prefault_async(void *p, size_t len)
+/* Queue a job, starting the helper if it is not running: false when no
+ * slot is free or the thread cannot start. */
+static bool queue(void *p, size_t len, bool detached)
 {
 	pthread_mutex_lock(&lock);
 	struct job *j = NULL;
@@ -89,6 +105,7 @@ void prefault_async(void *p, size_t len)
 		j->p = p;
 		j->len = len;
 		j->used = true;
+		j->detached = detached;
 		j->started = j->busy = false;
 		atomic_store(&j->cancel, false);
 		if (!helper_on) {
@@ -104,8 +121,18 @@ void prefault_async(void *p, size_t len)
 	}
 	bool queued = j && j->used;
 	pthread_mutex_unlock(&lock);
-	if (!queued)
+	return queued;
+}
+
+void prefault_async(void *p, size_t len)
+{
+	if (!queue(p, len, false))
 		prefault_now(p, len);
+}
+
+bool prefault_background(void *p, size_t len)
+{
+	return queue(p, len, true);
 }
 
 void prefault_wait(void *p)
@@ -119,7 +146,28 @@ void prefault_wait(void *p)
 		j->started = true; /* if not begun, it never will */
 		while (j->busy)
 			pthread_cond_wait(&idle, &lock);
-		j->used = false;
+		if (j->p == p) /* a finished detached job's slot may be taken again */
+			j->used = false;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void prefault_cancel(void *p, size_t len)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < JOBS; i++) {
+		struct job *j = &jobs[i];
+		uintptr_t a = (uintptr_t)j->p, b = a + j->len;
+		if (!j->used || b <= lo || a >= hi)
+			continue;
+		atomic_store_explicit(&j->cancel, true, memory_order_relaxed);
+		if (!j->started) {
+			j->started = true; /* it never will */
+			j->used = false;
+		}
+		/* A busy one frees its slot itself when it stops (detached), or
+		 * is waited for by its owner. */
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -10,6 +10,7 @@
 #ifndef PKTD_PREFAULT_H
 #define PKTD_PREFAULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Fault [p, p + len) in now, on this thread. */
@@ -19,5 +20,15 @@ void prefault_async(void *p, size_t len);
 /* Stop the helpers working on memory that starts at p and wait for them
  * (before it is unmapped). */
 void prefault_wait(void *p);
+/* Fault it in on the helper thread and forget it (memory never unmapped,
+ * or unmapped only by its owner's exit): false, with nothing done, when
+ * the helper has too many regions queued or cannot start. */
+bool prefault_background(void *p, size_t len);
+/* Drop the jobs that touch [p, p + len), so the range can be given back
+ * (MADV_DONTNEED) and stay so; one in progress stops after its current
+ * step (up to 2 MiB may still come back). Never waits: the helper may be
+ * in the idle scheduling class. A dropped job may cover more than the
+ * range. */
+void prefault_cancel(void *p, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "bigheap.h"
 #include "clock.h"
 #include "pktd.h"
 #include "procmem.h"
@@ -255,9 +256,19 @@ void stats_json_write(const struct pktd *d, FILE *f)
 	const struct pyarena *ar = &d->gc.arena;
 	fprintf(f,
 		"\"arena_reserve\": {\"taken\": %llu, \"missed\": %llu, \"kept\": %llu, \"pages_prefaulted\": %llu, "
-		"\"prefault_ms\": %.3f}},\n",
+		"\"prefault_ms\": %.3f}, ",
 		(unsigned long long)ar->taken, (unsigned long long)ar->missed, (unsigned long long)ar->kept,
 		(unsigned long long)ar->pages, (double)ar->refill_ns / 1e6);
+	struct bigheap_stats bh;
+	bigheap_get_stats(&bh);
+	fprintf(f,
+		"\"big_blocks\": {\"installed\": %s, \"blocks\": %llu, \"ready\": %llu, \"reused\": %llu, "
+		"\"grown_in_place\": %llu, \"fallbacks\": %llu, \"live_bytes\": %llu, \"free_bytes\": %llu, "
+		"\"ahead_bytes\": %llu, \"trimmed_bytes\": %llu}},\n",
+		bh.installed ? "true" : "false", (unsigned long long)bh.blocks, (unsigned long long)bh.blocks_ready,
+		(unsigned long long)bh.reused, (unsigned long long)bh.grown_in_place, (unsigned long long)bh.fallbacks,
+		(unsigned long long)bh.live_bytes, (unsigned long long)bh.free_bytes, (unsigned long long)bh.ahead_bytes,
+		(unsigned long long)bh.trimmed_bytes);
 	fprintf(f,
 		"  \"python\": {\"started\": %s, \"allocated_blocks_start\": %lld, \"allocated_blocks_end\": %lld, "
 		"\"packets_retained\": %llu, \"views_retained\": %llu, \"stale_uses\": %llu, \"export_copies\": %llu},\n",
