@@ -373,6 +373,7 @@ int bigheap_init(size_t reserve_max)
 			H.base = base;
 			H.prev = (PyMemAllocatorEx){ NULL, libc_malloc, libc_calloc, libc_realloc, libc_free };
 			H.ready = true;
+			prefault_background_start();
 		}
 	}
 	bool ready = H.ready;

@@ -24,6 +24,9 @@ void prefault_wait(void *p);
  * or unmapped only by its owner's exit): false, with nothing done, when
  * the helper has too many regions queued or cannot start. */
 bool prefault_background(void *p, size_t len);
+/* Start the background helper now, outside any hot path (it stays, in the
+ * idle scheduling class). False if it cannot start. */
+bool prefault_background_start(void);
 /* Drop the jobs that touch [p, p + len), so the range can be given back
  * (MADV_DONTNEED) and stay so; one in progress stops after its current
  * step (up to 2 MiB may still come back). Never waits: the helper may be
