@@ -15,11 +15,18 @@
 /* The thread's longest sleep: it re-checks its stop flag this often even
  * if a wake-up went astray. */
 #define THREAD_SLEEP_MAX_MS 20
-/* Spin this long on an empty ring before the loop goes to sleep: the
- * next batch is usually a few microseconds away, while a sleep costs a
- * system call on both sides and, on a busy machine, a wait for the
- * scheduler that every queued packet's latency would include. */
+/* Spin at least this long on an empty ring before the loop goes to sleep:
+ * the next batch is usually a few microseconds away, while a sleep costs
+ * a system call on both sides and a wait for the scheduler that every
+ * queued packet's latency includes (20 us a wake-up on this VM, now and
+ * then milliseconds: perf sched). */
 #define LOOP_SPIN_NS 5000u
+/* While the ring's empty spells average at most DENSE_GAP_NS (traffic of
+ * tens of thousands of packets a second), spin four times that, up to
+ * LOOP_SPIN_MAX_NS: the loop then hardly sleeps while traffic is dense,
+ * at the price of its CPU, and sleeps at once when traffic thins out. */
+#define DENSE_GAP_NS 50000u
+#define LOOP_SPIN_MAX_NS 200000u
 
 static inline void cpu_relax(void)
 {
@@ -167,20 +174,35 @@ int capthread_wake_fd(const struct capthread *t)
 	return t->wake_fd;
 }
 
+/* An empty spell of the ring ended after `gap` ns. */
+static void note_gap(struct capthread *t, uint64_t gap)
+{
+	t->idle_gap_ns = t->idle_gap_ns - t->idle_gap_ns / 8 + gap / 8;
+}
+
 void capthread_woken(struct capthread *t)
 {
 	drain_fd(t->wake_fd);
+	if (t->slept_at_ns) {
+		note_gap(t, clock_mono_ns() - t->slept_at_ns);
+		t->slept_at_ns = 0;
+	}
 }
 
 bool capthread_loop_may_sleep(struct capthread *t, uint64_t dispatched_upto)
 {
 	struct ring *r = t->c->ring;
-	uint64_t until = clock_mono_ns() + LOOP_SPIN_NS;
+	uint64_t spin = LOOP_SPIN_NS;
+	if (t->idle_gap_ns <= DENSE_GAP_NS && 4 * t->idle_gap_ns > spin)
+		spin = 4 * t->idle_gap_ns < LOOP_SPIN_MAX_NS ? 4 * t->idle_gap_ns : LOOP_SPIN_MAX_NS;
+	uint64_t start = clock_mono_ns(), now = start;
 	for (unsigned i = 1;; i++) {
-		if (ring_published(r) != dispatched_upto || capthread_done(t))
+		if (ring_published(r) != dispatched_upto || capthread_done(t)) {
+			note_gap(t, now - start);
 			return false;
+		}
 		cpu_relax();
-		if (i % 64 == 0 && clock_mono_ns() >= until)
+		if (i % 64 == 0 && (now = clock_mono_ns()) - start >= spin)
 			break;
 	}
 	atomic_store_explicit(&t->loop_sleeping, true, memory_order_seq_cst);
@@ -191,6 +213,7 @@ bool capthread_loop_may_sleep(struct capthread *t, uint64_t dispatched_upto)
 		atomic_store(&t->loop_sleeping, false);
 		return false;
 	}
+	t->slept_at_ns = start;
 	return true;
 }
 
