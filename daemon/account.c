@@ -8,19 +8,21 @@
 void account_take(const struct pktd *d, struct account *a)
 {
 	const struct capture *c = &d->capture;
+	struct capture_counts k;
+	capture_counts(c, &k);
 	memset(a, 0, sizeof(*a));
 	a->live = c->live != NULL || d->cfg.interface != NULL;
-	a->captured = c->packets_read;
-	a->captured_bytes = c->bytes_read;
-	a->ring_dropped = c->ring_dropped;
-	a->pending = c->pending ? 1 : 0;
-	a->reassembled = c->reassembled;
-	a->queued = c->queued + c->reassembled;
+	a->captured = k.packets_read;
+	a->captured_bytes = k.bytes_read;
+	a->ring_dropped = k.ring_dropped;
+	a->pending = k.pending ? 1 : 0;
+	a->reassembled = k.reassembled;
+	a->queued = k.queued + k.reassembled;
 	a->dispatched = d->dispatch.packets;
 	a->in_ring = a->queued > a->dispatched ? a->queued - a->dispatched : 0;
 	a->filtered_out = d->dispatch.filtered_out;
 	a->delivered = a->dispatched - a->filtered_out;
-	a->decode_problems = c->queued > c->decoded_clean ? c->queued - c->decoded_clean : 0;
+	a->decode_problems = k.queued > k.decoded_clean ? k.queued - k.decoded_clean : 0;
 	if (a->live) {
 		a->kernel_received = c->kstats.recv;
 		a->kernel_dropped = c->kstats.drop;

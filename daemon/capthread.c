@@ -121,7 +121,7 @@ static void *run(void *arg)
 	while (!atomic_load_explicit(&t->stop, memory_order_acquire)) {
 		uint64_t before = c->queued + c->reassembled;
 		enum capture_status st = capture_fill(c, t->batch);
-		capture_note_progress(c);
+		capture_note_progress(c, st);
 		if (c->queued + c->reassembled != before)
 			wake_loop(t);
 		if (st == CAPTURE_DONE)
@@ -131,6 +131,7 @@ static void *run(void *arg)
 		else if (st == CAPTURE_WAIT)
 			wait_due(t);
 	}
+	capture_note_progress(c, CAPTURE_DONE); /* stopped: the last rounds' counts */
 	atomic_store_explicit(&t->done, true, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
 	atomic_store(&t->loop_sleeping, false);
@@ -147,6 +148,7 @@ int capthread_start(struct capthread *t, struct capture *c, uint32_t batch)
 	t->room_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (t->wake_fd < 0 || t->room_fd < 0)
 		goto fail;
+	capture_note_progress(c, CAPTURE_DONE); /* the copy starts right */
 	c->threaded = true;
 	/* Signals are the loop's (libevent): the thread blocks them all. */
 	sigset_t all, old;

@@ -7,6 +7,7 @@
 #ifndef PKTD_CAPTURE_H
 #define PKTD_CAPTURE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,6 +36,20 @@ enum capture_status {
 struct capture_retired {
 	struct source *src;
 	uint64_t after; /* ring index one past its last slot */
+};
+
+/* The counters others read while a capture thread may be writing them
+ * (statistics lines, /metrics, progress): capture_counts() takes them from
+ * a copy the thread makes every few rounds, under a lock, or from the
+ * counters themselves when the capture runs on the loop's thread. */
+struct capture_counts {
+	uint64_t packets_read, bytes_read, wire_bytes, ring_dropped, reassembled, queued, decoded_clean;
+	uint64_t inputs_done, input_errors, input_bytes, ring_high_water, ring_full_stalls;
+	uint32_t passes_done;
+	bool pending;
+	struct decode_counters decode;
+	struct reasm_counters reasm;
+	struct hist pace_lag; /* paced replay only (4 KiB) */
 };
 
 struct capture {
@@ -86,9 +101,11 @@ struct capture {
 	uint64_t ring_dropped;    /* records dropped because the ring was full (--overflow=drop) */
 	uint64_t input_bytes_pass; /* sum of the input files' sizes (progress; 0 = unknown) */
 	/* Read on a thread of its own (capthread.c): the loop then takes the
-	 * progress from this snapshot, never from the input being read. */
+	 * counters from this copy, never from the thread's own. */
 	bool threaded;
-	_Atomic uint64_t input_bytes_seen;
+	pthread_mutex_t counts_lock;
+	struct capture_counts counts_copy;
+	unsigned rounds_uncopied;
 
 	/* Fragment reassembly: a completed datagram waits here (frame number
 	 * and time of the fragment that completed it) until the ring has room. */
@@ -115,10 +132,12 @@ enum capture_status capture_read_live(struct capture *c, uint32_t max);
 bool capture_flush_held(struct capture *c);
 /* Live: refresh kstats from pcap_stats (no-op for files or once stopped). */
 void capture_refresh_kstats(struct capture *c);
-/* Capture thread, after each round: publish the progress snapshot. */
-void capture_note_progress(struct capture *c);
-/* Bytes of input consumed so far (progress), of input_bytes_pass per pass. */
-uint64_t capture_input_bytes(const struct capture *c);
+/* Capture thread, after each round (st: what capture_fill returned):
+ * refresh the copy of the counters now and then, and at every pause. */
+void capture_note_progress(struct capture *c, enum capture_status st);
+/* The counters, safe to read from the loop while a capture thread runs;
+ * input_bytes: bytes of input consumed so far, of input_bytes_pass per pass. */
+void capture_counts(const struct capture *c, struct capture_counts *out);
 /* Stop reading (signal): the current input is closed. */
 void capture_stop(struct capture *c);
 void capture_close(struct capture *c);

@@ -65,6 +65,8 @@ void metrics_write(const struct pktd *d, FILE *f)
 	struct account a;
 	char labels[256];
 	account_take(d, &a);
+	struct capture_counts k; /* the capture thread's, copied */
+	capture_counts(&d->capture, &k);
 
 	prom_family(f, "pktd_info", "gauge", "pktd build and mode (always 1)");
 	labels[0] = 0;
@@ -97,7 +99,7 @@ void metrics_write(const struct pktd *d, FILE *f)
 	      (double)a.undelivered);
 	counter(f, "pktd_queued_packets_total", "packets published into the ring", a.queued);
 	counter(f, "pktd_reassembled_packets_total", "datagrams built from IP fragments", a.reassembled);
-	reasm_write_prom(&d->capture.reasm, f);
+	reasm_write_prom(&k.reasm, f);
 	flowstage_write_prom(&d->flows, f);
 	counter(f, "pktd_dispatched_packets_total", "packets every plugin has seen", a.dispatched);
 	counter(f, "pktd_filtered_out_packets_total", "dispatched packets no plugin's FILTER matched",
@@ -108,14 +110,14 @@ void metrics_write(const struct pktd *d, FILE *f)
 	for (unsigned i = 1; i < EV_COUNT; i++) {
 		labels[0] = 0;
 		prom_label(labels, sizeof(labels), "reason", decode_event_name(i));
-		prom_u64(f, "pktd_decode_errors_total", labels, d->capture.decode.events[i]);
+		prom_u64(f, "pktd_decode_errors_total", labels, k.decode.events[i]);
 	}
-	counter(f, "pktd_input_errors_total", "inputs that failed to open or broke", d->capture.input_errors);
+	counter(f, "pktd_input_errors_total", "inputs that failed to open or broke", k.input_errors);
 
 	gauge(f, "pktd_ring_slots", "ring capacity in packets", d->ring.nslots);
 	gauge(f, "pktd_ring_used_slots", "packets in the ring now", (double)a.in_ring);
-	gauge(f, "pktd_ring_high_water_slots", "most packets in the ring at once", (double)d->ring.high_water);
-	counter(f, "pktd_ring_full_total", "times the capture stage found the ring full", d->ring.full_stalls);
+	gauge(f, "pktd_ring_high_water_slots", "most packets in the ring at once", (double)k.ring_high_water);
+	counter(f, "pktd_ring_full_total", "times the capture stage found the ring full", k.ring_full_stalls);
 	counter(f, "pktd_ring_pinned_frames_total", "frames kept in the arena by views past their callback",
 		d->ring.pinned_total);
 

@@ -708,9 +708,8 @@ void reasm_discard(struct reasm *r)
 
 /* ---- statistics ------------------------------------------------------------ */
 
-void reasm_write_json(const struct reasm *r, FILE *f)
+void reasm_write_json(const struct reasm *r, const struct reasm_counters *k, FILE *f)
 {
-	const struct reasm_counters *k = &r->k;
 	fprintf(f,
 		"{\"enabled\": %s, \"memory_bytes\": %llu, \"chunk_bytes\": %u, \"max_datagrams\": %u, "
 		"\"timeout_s\": %.3f, \"fragments\": %llu, \"datagrams\": %llu, \"completed\": %llu, \"built\": %llu, "
@@ -751,9 +750,8 @@ static void prom_counter(FILE *f, const char *name, const char *help, uint64_t v
 	prom_u64(f, name, "", v);
 }
 
-void reasm_write_prom(const struct reasm *r, FILE *f)
+void reasm_write_prom(const struct reasm_counters *k, FILE *f)
 {
-	const struct reasm_counters *k = &r->k;
 	prom_counter(f, "pktd_reassembly_fragments_total", "frames with a fragmented IP header", k->fragments);
 	prom_counter(f, "pktd_reassembly_datagrams_total", "datagrams reassembly started", k->datagrams);
 	prom_counter(f, "pktd_reassembly_completed_total", "datagrams with every byte", k->completed);

@@ -177,11 +177,11 @@ void reasm_expire(struct reasm *r, uint64_t now_ns);
 /* "timeout", "memory", ... */
 const char *reasm_evict_name(unsigned reason);
 
-/* The "reassembly" object of --stats-json (no trailing newline) and one
- * summary line. */
-void reasm_write_json(const struct reasm *r, FILE *f);
+/* The "reassembly" object of --stats-json (no trailing newline): r's
+ * settings with counters k (r->k, or a copy of them); and one summary line. */
+void reasm_write_json(const struct reasm *r, const struct reasm_counters *k, FILE *f);
 void reasm_print_summary(const struct reasm *r, FILE *f);
 /* The same counters as Prometheus families (pktd_reassembly_*). */
-void reasm_write_prom(const struct reasm *r, FILE *f);
+void reasm_write_prom(const struct reasm_counters *k, FILE *f);
 
 #endif

@@ -10,7 +10,7 @@
 #include "procmem.h"
 #include "pymod.h"
 
-static void json_latency(const struct pktd *d, FILE *f);
+static void json_latency(const struct pktd *d, const struct hist *pace_lag, FILE *f);
 
 static const char *overflow_name(enum overflow_policy p)
 {
@@ -24,10 +24,10 @@ static double wall_seconds(const struct pktd *d)
 	return (double)ns / 1e9;
 }
 
-static double pps(const struct pktd *d)
+static double pps(const struct pktd *d, uint64_t packets)
 {
 	double s = wall_seconds(d);
-	return s > 0 ? (double)d->capture.packets_read / s : 0;
+	return s > 0 ? (double)packets / s : 0;
 }
 
 void stats_print_summary(const struct pktd *d, FILE *f)
@@ -38,11 +38,11 @@ void stats_print_summary(const struct pktd *d, FILE *f)
 	if (a.live)
 		fprintf(f, "pktd: %llu packets (%llu bytes) captured on %s in %.3f s, %.0f packets/s\n",
 			(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read, d->cfg.interface,
-			wall_seconds(d), pps(d));
+			wall_seconds(d), pps(d, c->packets_read));
 	else
 		fprintf(f, "pktd: %llu packets (%llu bytes) from %llu input(s) in %.3f s, %.0f packets/s\n",
 			(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
-			(unsigned long long)c->inputs_done, wall_seconds(d), pps(d));
+			(unsigned long long)c->inputs_done, wall_seconds(d), pps(d, c->packets_read));
 	if (a.live)
 		fprintf(f, "  received %llu = captured %llu + kernel dropped %llu + interface dropped %llu + "
 			   "undelivered %llu\n",
@@ -181,32 +181,34 @@ void stats_json_write(const struct pktd *d, FILE *f)
 	const struct capture *c = &d->capture;
 	struct account a;
 	account_take(d, &a);
+	struct capture_counts k; /* a capture thread's own may be changing */
+	capture_counts(c, &k);
 	fprintf(f, "{\n  \"version\": \"%s\",\n", PKTD_VERSION);
-	fprintf(f, "  \"wall_seconds\": %.6f,\n  \"packets_per_second\": %.1f,\n", wall_seconds(d), pps(d));
+	fprintf(f, "  \"wall_seconds\": %.6f,\n  \"packets_per_second\": %.1f,\n", wall_seconds(d), pps(d, k.packets_read));
 	fprintf(f, "  \"inputs\": {\"given\": %u, \"read\": %llu, \"errors\": %llu},\n", c->ninputs,
-		(unsigned long long)c->inputs_done, (unsigned long long)c->input_errors);
+		(unsigned long long)k.inputs_done, (unsigned long long)k.input_errors);
 	fprintf(f, "  \"packets_read\": %llu,\n  \"bytes_read\": %llu,\n  \"wire_bytes\": %llu,\n",
-		(unsigned long long)c->packets_read, (unsigned long long)c->bytes_read,
-		(unsigned long long)c->wire_bytes);
+		(unsigned long long)k.packets_read, (unsigned long long)k.bytes_read,
+		(unsigned long long)k.wire_bytes);
 	fprintf(f, "  \"decoded\": %llu,\n  \"decode_problems\": %llu,\n  \"decode_errors\": {",
-		(unsigned long long)c->decoded_clean, (unsigned long long)(c->packets_read - c->decoded_clean));
+		(unsigned long long)k.decoded_clean, (unsigned long long)(k.packets_read - k.decoded_clean));
 	const char *sep = "";
 	for (unsigned i = 1; i < EV_COUNT; i++) {
-		fprintf(f, "%s\"%s\": %llu", sep, decode_event_name(i), (unsigned long long)c->decode.events[i]);
+		fprintf(f, "%s\"%s\": %llu", sep, decode_event_name(i), (unsigned long long)k.decode.events[i]);
 		sep = ", ";
 	}
 	fprintf(f, "},\n  \"dispatched\": %llu,\n", (unsigned long long)d->dispatch.packets);
 	json_accounting(d, &a, f);
-	fprintf(f, "  \"reassembled\": %llu,\n  \"reassembly\": ", (unsigned long long)c->reassembled);
-	reasm_write_json(&c->reasm, f);
+	fprintf(f, "  \"reassembled\": %llu,\n  \"reassembly\": ", (unsigned long long)k.reassembled);
+	reasm_write_json(&c->reasm, &k.reasm, f);
 	fprintf(f, ",\n");
 	flowstage_write_json(&d->flows, f);
 	fprintf(f,
 		"  \"ring\": {\"slots\": %u, \"bytes\": %llu, \"high_water\": %llu, \"full_stalls\": %llu, "
 		"\"frames_pinned\": %llu},\n",
-		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)d->ring.high_water,
-		(unsigned long long)d->ring.full_stalls, (unsigned long long)d->ring.pinned_total);
-	json_latency(d, f);
+		d->ring.nslots, (unsigned long long)d->ring.arena_size, (unsigned long long)k.ring_high_water,
+		(unsigned long long)k.ring_full_stalls, (unsigned long long)d->ring.pinned_total);
+	json_latency(d, &k.pace_lag, f);
 	/* Now, at the end: after the plugins' teardown and the exit collection. */
 	struct procmem m;
 	procmem_read(&m);
@@ -294,13 +296,13 @@ static void json_percentiles(FILE *f, const char *name, const struct hist *h, do
 
 /* Ring entry to the return of the packet's last plugin (the end of its
  * dispatch round when no plugin took it), over every dispatched packet. */
-static void json_latency(const struct pktd *d, FILE *f)
+static void json_latency(const struct pktd *d, const struct hist *pace_lag, FILE *f)
 {
 	double us_per_tick = ring_ns_per_tick(&d->ring) / 1e3;
 	json_percentiles(f, "dispatch_latency", &d->ring.latency, us_per_tick);
 	/* Paced replay: how late packets entered the ring (see capture.h), and
 	 * from each packet's due time to its last plugin's return. */
-	json_percentiles(f, "pace_lag", &d->capture.pace_lag, 1e-3);
+	json_percentiles(f, "pace_lag", pace_lag, 1e-3);
 	json_percentiles(f, "paced_delay", &d->ring.delay, us_per_tick);
 }
 

@@ -48,6 +48,8 @@ void statsline_write(struct pktd *d, FILE *f)
 	capture_refresh_kstats(&d->capture);
 	struct account a;
 	account_take(d, &a);
+	struct capture_counts cc; /* the capture thread's, copied */
+	capture_counts(&d->capture, &cc);
 	uint64_t now = clock_mono_ns();
 	double secs = (double)(now - s->mono_ns) / 1e9;
 	const struct account *b = &s->a;
@@ -70,7 +72,7 @@ void statsline_write(struct pktd *d, FILE *f)
 		(unsigned long long)(a.ring_dropped - b->ring_dropped));
 	fprintf(f, "\"ring\": {\"used\": %llu, \"slots\": %u, \"occupancy\": %.4f, \"high_water\": %llu}, ",
 		(unsigned long long)a.in_ring, d->ring.nslots,
-		d->ring.nslots ? (double)a.in_ring / (double)d->ring.nslots : 0, (unsigned long long)d->ring.high_water);
+		d->ring.nslots ? (double)a.in_ring / (double)d->ring.nslots : 0, (unsigned long long)cc.ring_high_water);
 	fprintf(f, "\"plugins\": {");
 	for (unsigned i = 0; i < d->host.n; i++) {
 		const struct plugin *p = &d->host.plugins[i];
@@ -123,17 +125,19 @@ void progress_draw(struct pktd *d, bool done)
 		return;
 	}
 	const struct capture *c = &d->capture;
+	struct capture_counts k;
+	capture_counts(c, &k);
 	uint64_t now = clock_mono_ns();
 	if (s->prog_ns) {
 		double secs = (double)(now - s->prog_ns) / 1e9;
-		double r = rate(c->packets_read, s->prog_packets, secs);
+		double r = rate(k.packets_read, s->prog_packets, secs);
 		s->prog_rate = s->prog_rate > 0 ? 0.5 * s->prog_rate + 0.5 * r : r;
 	}
 	s->prog_ns = now;
-	s->prog_packets = c->packets_read;
+	s->prog_packets = k.packets_read;
 	char pct[32] = "", eta[32] = "--:--";
 	uint64_t total = c->input_bytes_pass * (c->loops ? c->loops : 1);
-	uint64_t doneb = capture_input_bytes(c);
+	uint64_t doneb = k.input_bytes;
 	double elapsed = d->started_ns ? (double)(now - d->started_ns) / 1e9 : 0;
 	if (total && c->loops) {
 		double frac = (double)doneb / (double)total;
@@ -143,9 +147,9 @@ void progress_draw(struct pktd *d, bool done)
 		if (frac > 0.001 && elapsed > 0)
 			fmt_duration(eta, sizeof(eta), elapsed * (1 - frac) / frac);
 	} else if (!c->loops) {
-		snprintf(pct, sizeof(pct), "  pass %u", c->passes_done + 1);
+		snprintf(pct, sizeof(pct), "  pass %u", k.passes_done + 1);
 	}
-	fprintf(stderr, "\rpktd: %llu packets  %.0f packets/s%s  ETA %s\033[K", (unsigned long long)c->packets_read,
+	fprintf(stderr, "\rpktd: %llu packets  %.0f packets/s%s  ETA %s\033[K", (unsigned long long)k.packets_read,
 		s->prog_rate, pct, c->loops ? eta : "--:--");
 	d->progress_drawn = true;
 }

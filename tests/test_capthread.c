@@ -67,6 +67,7 @@ struct rig {
 	struct capture cap;
 	struct capthread t;
 	const char *inputs[1];
+	struct capture_counts counts_seen;
 };
 
 static void rig_start(struct rig *g, uint32_t slots, uint64_t arena, uint32_t loops)
@@ -103,6 +104,14 @@ static uint64_t consume(struct rig *g, uint64_t stop_after, uint32_t per_pass)
 		}
 		ring_release_to(&g->ring, next);
 		capthread_room_made(&g->t);
+		/* The counters as statistics lines read them while the thread
+		 * runs: a consistent copy that only grows. */
+		struct capture_counts k;
+		capture_counts(&g->cap, &k);
+		assert_true(k.packets_read >= g->counts_seen.packets_read);
+		assert_true(k.queued >= g->counts_seen.queued && k.queued <= k.packets_read);
+		assert_true(k.decoded_clean <= k.packets_read);
+		g->counts_seen = k;
 		if (capthread_done(&g->t) && ring_published(&g->ring) == next)
 			break;
 		if (capthread_loop_may_sleep(&g->t, next)) {
@@ -111,6 +120,10 @@ static uint64_t consume(struct rig *g, uint64_t stop_after, uint32_t per_pass)
 			capthread_woken(&g->t);
 		}
 	}
+	/* Done but not joined: the copy is the final count. */
+	struct capture_counts k;
+	capture_counts(&g->cap, &k);
+	assert_int_equal(k.queued, seen);
 	capthread_join(&g->t);
 	return seen;
 }
@@ -133,6 +146,7 @@ static void test_all_packets_in_order_through_a_tiny_ring(void **state)
 	assert_int_equal(consume(&g, 0, 20000), 60000);
 	assert_int_equal(g.cap.packets_read, 60000);
 	assert_int_equal(g.cap.queued, 60000);
+	assert_int_equal(g.counts_seen.packets_read, 60000);
 	assert_true(atomic_load(&g.t.thread_waits) > 0);
 	rig_free(&g);
 }

@@ -638,7 +638,7 @@ static void test_json_names(void **state)
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 	assert_non_null(f);
-	reasm_write_json(r, f);
+	reasm_write_json(r, &r->k, f);
 	fclose(f);
 	static const char *const names[] = {
 		"\"fragments\": 2", "\"datagrams\": 1", "\"completed\": 0", "\"overlaps\": 1", "\"duplicates\": 1",
@@ -653,7 +653,7 @@ static void test_json_names(void **state)
 	buf = NULL;
 	f = open_memstream(&buf, &n);
 	assert_non_null(f);
-	reasm_write_prom(r, f);
+	reasm_write_prom(&r->k, f);
 	fclose(f);
 	static const char *const prom[] = {
 		"pktd_reassembly_fragments_total 2\n", "pktd_reassembly_overlaps_total 1\n",
