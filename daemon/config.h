@@ -30,6 +30,7 @@ struct config {
 	double gc_young_interval; /* seconds of dispatch between young ones */
 	double gc_maintenance_interval; /* seconds between unfreeze + full collections */
 	uint32_t gc_young_min;    /* skip a young collection below this many objects */
+	uint64_t gc_heap_reserve; /* bigheap's bound on unused faulted-in memory; 0: not installed */
 	uint32_t max_plugin_errors;
 	uint64_t frag_memory;    /* reassembly pool bytes; 0 = off */
 	uint32_t frag_datagrams; /* datagrams reassembled at once */

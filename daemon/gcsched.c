@@ -87,6 +87,7 @@ void gcsched_init(struct gcsched *g, const struct config *c)
 	g->young_interval_ns = (uint64_t)(c->gc_young_interval * 1e9);
 	g->young_min = c->gc_young_min;
 	g->maintenance_interval_ns = (uint64_t)(c->gc_maintenance_interval * 1e9);
+	g->heap_reserve = c->gc_heap_reserve;
 }
 
 int gcsched_start(struct gcsched *g)
@@ -124,7 +125,7 @@ int gcsched_start(struct gcsched *g)
 			return -1;
 		count_frozen(g);
 		pyarena_install(&g->arena, GCSCHED_ARENA_RESERVE);
-		if (bigheap_install(GCSCHED_BIG_AHEAD_MAX) < 0)
+		if (g->heap_reserve && bigheap_install(g->heap_reserve) < 0)
 			fprintf(stderr, "pktd: gc: cannot reserve address space for Python's big blocks; "
 					"a growing table's resizes will fault their pages in\n");
 		__attribute__((fallthrough)); /* automatic collection off too */

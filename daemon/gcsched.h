@@ -50,6 +50,7 @@ struct gcsched {
 	uint64_t freezes;        /* survivor freezes after middle collections */
 	uint64_t maintenances;   /* unfreeze + full collection + freeze */
 	struct pyarena arena;    /* --gc=scheduled: pre-faulted arenas */
+	uint64_t heap_reserve;   /* --gc-heap-reserve: bigheap's bound, 0 = none */
 };
 
 /* Spare pymalloc arenas kept ready (1 MiB each in CPython 3.11), and the
@@ -59,9 +60,6 @@ struct gcsched {
  * idle polls come far more often. */
 #define GCSCHED_ARENA_RESERVE 2
 #define GCSCHED_REFILL_PAGES 8
-/* Bound on big-block memory kept faulted in but unused (ahead of the top
- * and in freed blocks): a 700k-entry dict's next table is 40 MiB. */
-#define GCSCHED_BIG_AHEAD_MAX (128u << 20)
 
 /* Settings only; without gcsched_start() (no plugin, no interpreter)
  * every call below does nothing. */
