@@ -363,6 +363,18 @@ static void py_free(void *ctx, void *p)
 	bigheap_free(p);
 }
 
+/* Forks keep the allocator usable in the child: no other thread is in it
+ * while the parent forks, and the child re-creates the helper as needed. */
+static void before_fork(void)
+{
+	pthread_mutex_lock(&H.lock);
+}
+
+static void after_fork(void)
+{
+	pthread_mutex_unlock(&H.lock);
+}
+
 int bigheap_init(size_t reserve_max)
 {
 	pthread_mutex_lock(&H.lock);
@@ -374,6 +386,9 @@ int bigheap_init(size_t reserve_max)
 			H.prev = (PyMemAllocatorEx){ NULL, libc_malloc, libc_calloc, libc_realloc, libc_free };
 			H.ready = true;
 			prefault_background_start();
+			/* After prefault's handler, so the child's prefault lock is
+			 * fresh before anything here runs in it. */
+			pthread_atfork(before_fork, after_fork, after_fork);
 		}
 	}
 	bool ready = H.ready;

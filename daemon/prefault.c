@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -153,8 +154,38 @@ void prefault_async(void *p, size_t len)
 		prefault_now(p, len);
 }
 
+/* A forked child (the workers to come) has none of the parent's threads:
+ * it starts its own helpers when it needs them. The lock is held across
+ * the fork, so the child's copy of the job table is consistent. */
+static void before_fork(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void after_fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void after_fork_child(void)
+{
+	memset(jobs, 0, sizeof(jobs));
+	helper_on[LANE_OWNED] = helper_on[LANE_BACKGROUND] = false;
+	pthread_mutex_init(&lock, NULL);
+	pthread_cond_init(&idle, NULL);
+	pthread_cond_init(&work, NULL);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void watch_forks(void)
+{
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+
 bool prefault_background_start(void)
 {
+	pthread_once(&fork_once, watch_forks);
 	pthread_mutex_lock(&lock);
 	bool on = start_helper(LANE_BACKGROUND);
 	pthread_mutex_unlock(&lock);

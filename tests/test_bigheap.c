@@ -1,7 +1,7 @@
 /* test_bigheap.c: big blocks from the pre-faulted range: contents kept,
  * zeros from calloc even in reused memory, reuse and in-place growth,
  * pages faulted in ahead of the top, the bound on unused memory, foreign
- * pointers passed through, and two threads at once. */
+ * pointers passed through, two threads at once, and a forked child. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,14 @@
 #include "bigheap.h"
 
 #define MiB (1u << 20)
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
 #define RESERVE (64u * MiB)
 
 static size_t resident_pages(const void *p, size_t len)
@@ -204,6 +213,45 @@ static void test_unused_memory_bounded(void **state)
 		bigheap_free(keep[i]);
 }
 
+/* A forked child (the workers to come) allocates, and its own helper
+ * faults memory in ahead of it; the parent goes on as before. */
+static void test_fork_child_allocates_and_faults_ahead(void **state)
+{
+	(void)state;
+#ifdef UNDER_TSAN
+	/* ThreadSanitizer does not support threads started after a fork of a
+	 * threaded process: the child would only report that. */
+	skip();
+#endif
+	uint8_t *before = bigheap_malloc(2 * MiB);
+	memset(before, 3, 2 * MiB);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Past all the parent faulted in ahead (at most half the
+		 * reserve): what is resident past it, the child's helper did. */
+		uint8_t *a = bigheap_malloc(RESERVE);
+		if (!a || before[2 * MiB - 1] != 3)
+			_exit(1);
+		a[0] = 1;
+		size_t len = 16 * MiB;
+		for (int i = 0; i < 500; i++) {
+			if (resident_pages(a + RESERVE + 4096, len) >= len / 4096)
+				_exit(0);
+			sleep_ms(10);
+		}
+		_exit(2);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	uint8_t *after = bigheap_malloc(MiB);
+	assert_non_null(after);
+	bigheap_free(after);
+	bigheap_free(before);
+}
+
 static void *churn(void *arg)
 {
 	unsigned seed = (unsigned)(uintptr_t)arg;
@@ -267,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_freed_block_settled),
 		cmocka_unit_test(test_unused_memory_bounded),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_fork_child_allocates_and_faults_ahead),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
