@@ -110,7 +110,7 @@ static void keep_ahead(void)
 		H.ahead = H.top; /* handed out past it: what its user leaves untouched is settled when freed */
 	size_t end = H.top + want > SPAN ? SPAN : H.top + want;
 	if (end >= H.ahead + AHEAD_STEP || (end > H.ahead && end == SPAN)) {
-		/* The helper's queue full: try again at the next block. */
+		/* With the helper's queue full, the next block asks again. */
 		if (prefault_background(H.base + H.ahead, end - H.ahead))
 			H.ahead = end;
 	} else if (H.ahead > end + want) {
@@ -120,7 +120,8 @@ static void keep_ahead(void)
 	}
 	/* Freed blocks get what the bound leaves: the highest are given
 	 * back first (first fit takes the lowest). */
-	size_t budget = H.reserve_max - (H.ahead - H.top), kept = 0;
+	size_t spare = H.ahead - H.top, kept = 0;
+	size_t budget = H.reserve_max > spare ? H.reserve_max - spare : 0;
 	for (unsigned i = 0; i < H.nfree; i++)
 		if (H.free[i].resident)
 			kept += H.free[i].len;
