@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -214,6 +215,23 @@ void prefault_wait(void *p)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Longest wait for a step in progress over a range being given back: the
+ * step takes 0.1-0.2 ms when the helper gets a CPU, and the waiter's own
+ * CPU is free meanwhile; an idle-class helper kept off every CPU by other
+ * work must not hold the caller (a Python allocation) for long. */
+#define CANCEL_WAIT_NS 2000000L
+
+static bool busy_within(uintptr_t lo, uintptr_t hi)
+{
+	for (unsigned i = 0; i < JOBS; i++) {
+		const struct job *j = &jobs[i];
+		uintptr_t a = (uintptr_t)j->p, b = a + j->len;
+		if (j->used && j->busy && b > lo && a < hi)
+			return true;
+	}
+	return false;
+}
+
 void prefault_cancel(void *p, size_t len)
 {
 	uintptr_t lo = (uintptr_t)p, hi = lo + len;
@@ -231,5 +249,15 @@ void prefault_cancel(void *p, size_t len)
 		/* A busy one frees its slot itself when it stops (detached), or
 		 * is waited for by its owner. */
 	}
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
+	until.tv_nsec += CANCEL_WAIT_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (busy_within(lo, hi))
+		if (pthread_cond_timedwait(&idle, &lock, &until) != 0)
+			break; /* timed out: up to one step may come back */
 	pthread_mutex_unlock(&lock);
 }

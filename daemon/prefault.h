@@ -29,9 +29,9 @@ bool prefault_background(void *p, size_t len);
 bool prefault_background_start(void);
 /* Drop the jobs that touch [p, p + len), so the range can be given back
  * (MADV_DONTNEED) and stay so; one in progress stops after its current
- * step (up to 256 KiB may still come back). Never waits: the helper may be
- * in the idle scheduling class. A dropped job may cover more than the
- * range. */
+ * step, waited for up to 2 ms (the helper may be in the idle scheduling
+ * class and kept off every CPU: then up to 256 KiB may come back). A
+ * dropped job may cover more than the range. */
 void prefault_cancel(void *p, size_t len);
 
 #endif
