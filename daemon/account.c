@@ -18,6 +18,19 @@ void account_take(const struct pktd *d, struct account *a)
 	a->pending = k.pending ? 1 : 0;
 	a->reassembled = k.reassembled;
 	a->queued = k.queued + k.reassembled;
+	if (c->threaded) {
+		/* A capture thread's copy is a few rounds old, the loop's own
+		 * counts are not. Everything in the ring was counted as queued or
+		 * reassembled, so what was published since the copy (file replay:
+		 * records read since) keeps the cut whole: nothing dispatched
+		 * that was not captured and queued. Bytes and decode problems
+		 * stay as of the copy. */
+		uint64_t head = ring_published((struct ring *)&d->ring);
+		if (head > a->queued) {
+			a->captured += head - a->queued;
+			a->queued = head;
+		}
+	}
 	a->dispatched = d->dispatch.packets;
 	a->in_ring = a->queued > a->dispatched ? a->queued - a->dispatched : 0;
 	a->filtered_out = d->dispatch.filtered_out;

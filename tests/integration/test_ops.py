@@ -485,6 +485,26 @@ def test_stats_interval_lines():
     assert any(l["rates"]["captured_pps"] > 0 for l in lines)
 
 
+def test_stats_lines_keep_the_accounting_while_a_capture_thread_reads():
+    """Unpaced replay on a capture thread: every statistics line is one
+    consistent cut (nothing dispatched that was not captured and queued),
+    though the thread's counters reach the loop as a copy."""
+    if len(os.sched_getaffinity(0)) < 2:
+        raise Skip("one CPU: no capture thread")
+    with TempDir() as tmp:
+        cap = write_pcap(os.path.join(tmp, "many.pcap"), 50000, 0.00001)
+        log = os.path.join(tmp, "stats.log")
+        res = check_ok(run_pktd(["-q", "-r", cap, "--loop", "200", "--threads", "2", "--stats-interval", "0.05",
+                                 "--stats-log", log, "-p", write_plugin(tmp, "c.py", COUNT)],
+                                stats=True, tmpdir=tmp, timeout=300))
+        threads = res.stats()["threads"]
+        lines = [json.loads(l) for l in open(log)]
+    assert threads == 2 and len(lines) >= 3, (threads, len(lines))
+    for l in lines:
+        assert l["dispatched"] <= l["captured"] <= 50000 * 200, l
+        assert l["ring"]["used"] == 0 or l["dispatched"] + l["ring"]["used"] <= l["captured"], l
+
+
 def test_progress_line_on_a_terminal_only():
     with TempDir() as tmp:
         cap = write_pcap(os.path.join(tmp, "two-seconds.pcap"), 21, 0.05)  # 1 s
