@@ -198,6 +198,17 @@ bool prefault_background(void *p, size_t len)
 	return queue(p, len, true);
 }
 
+/* Lock held: a job not begun never will; one in progress stops after
+ * its current step. */
+static void stop_job(struct job *j)
+{
+	atomic_store_explicit(&j->cancel, true, memory_order_relaxed);
+	if (!j->started) {
+		j->started = true;
+		j->used = false;
+	}
+}
+
 void prefault_wait(void *p)
 {
 	pthread_mutex_lock(&lock);
@@ -205,8 +216,7 @@ void prefault_wait(void *p)
 		struct job *j = &jobs[i];
 		if (!j->used || j->p != p)
 			continue;
-		atomic_store_explicit(&j->cancel, true, memory_order_relaxed);
-		j->started = true; /* if not begun, it never will */
+		stop_job(j);
 		while (j->busy)
 			pthread_cond_wait(&idle, &lock);
 		if (j->p == p) /* a finished detached job's slot may be taken again */
@@ -241,13 +251,9 @@ void prefault_cancel(void *p, size_t len)
 		uintptr_t a = (uintptr_t)j->p, b = a + j->len;
 		if (!j->used || b <= lo || a >= hi)
 			continue;
-		atomic_store_explicit(&j->cancel, true, memory_order_relaxed);
-		if (!j->started) {
-			j->started = true; /* it never will */
-			j->used = false;
-		}
 		/* A busy one frees its slot itself when it stops (detached), or
 		 * is waited for by its owner. */
+		stop_job(j);
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
