@@ -71,6 +71,13 @@ void prefault_now(void *p, size_t len)
 static void *helper_main(void *arg)
 {
 	bool background = (uintptr_t)arg == LANE_BACKGROUND;
+	/* Its first act: glibc refuses SCHED_IDLE in thread attributes
+	 * (EINVAL), which left this helper at normal priority, preempting the
+	 * capture thread for up to 5 ms (perf sched). */
+	if (background) {
+		struct sched_param none = { 0 };
+		pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+	}
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct job *j = NULL;
@@ -104,7 +111,7 @@ static void *helper_main(void *arg)
 }
 
 /* Lock held. The background helper works only on a CPU that neither the
- * loop nor the capture thread wants (SCHED_IDLE from its first instant);
+ * loop nor the capture thread wants (SCHED_IDLE from its first act);
  * if none is free the pages fault in as used, as without it. */
 static bool start_helper(enum lane lane)
 {
@@ -114,12 +121,6 @@ static bool start_helper(enum lane lane)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (lane == LANE_BACKGROUND) {
-		struct sched_param none = { 0 };
-		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-		pthread_attr_setschedpolicy(&attr, SCHED_IDLE);
-		pthread_attr_setschedparam(&attr, &none);
-	}
 	helper_on[lane] = pthread_create(&t, &attr, helper_main, (void *)(uintptr_t)lane) == 0;
 	pthread_attr_destroy(&attr);
 	return helper_on[lane];

@@ -1,6 +1,10 @@
 /* test_prefault.c: big allocations faulted in by the helper thread keep
  * their bytes, end up resident, and can be stopped before an unmap. */
+#define _GNU_SOURCE /* SCHED_IDLE */
+#include <dirent.h>
+#include <sched.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,11 +84,63 @@ static void test_wait_stops_early_and_queue_overflows(void **state)
 	}
 }
 
+/* Scheduling policy of each of this process's threads, from
+ * /proc/self/task/TID/stat (field 41): how many run as policy. */
+static int threads_with_policy(int policy)
+{
+	DIR *d = opendir("/proc/self/task");
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue; /* the thread ended */
+		size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[len] = 0;
+		/* Fields after the command name, which may hold spaces. */
+		char *p = strrchr(buf, ')');
+		int field = 2;
+		for (; p && *p && field < 41; p++)
+			if (*p == ' ')
+				field++;
+		if (p && field == 41 && atoi(p) == policy)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The background helper must never preempt the loop or the capture
+ * thread: it runs idle-class from its start. */
+static void test_background_helper_is_idle_class(void **state)
+{
+	(void)state;
+	assert_true(prefault_background_start());
+	for (int i = 0; i < 1000 && threads_with_policy(SCHED_IDLE) == 0; i++)
+		usleep(1000); /* its first act sets the class */
+	assert_int_equal(threads_with_policy(SCHED_IDLE), 1);
+	size_t len = 4u << 20;
+	uint8_t *p = map(len);
+	assert_true(prefault_background(p, len));
+	for (int i = 0; i < 2000 && resident_pages(p, len) < len / 4096; i++)
+		usleep(1000);
+	assert_int_equal(resident_pages(p, len), len / 4096);
+	prefault_cancel(p, len);
+	munmap(p, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_async_faults_in_and_keeps_bytes),
 		cmocka_unit_test(test_wait_stops_early_and_queue_overflows),
+		cmocka_unit_test(test_background_helper_is_idle_class),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
