@@ -80,6 +80,11 @@ static void wake_loop(struct capthread *t)
 
 static void wait_room(struct capthread *t)
 {
+	/* Waiting anyway: meanwhile give back the input's page tables behind
+	 * the reader, a chunk (tens of microseconds) at a time. */
+	while (!ring_half_free(t->c->ring) && !atomic_load_explicit(&t->stop, memory_order_relaxed) &&
+	       capture_trim(t->c))
+		atomic_fetch_add_explicit(&t->trims, 1, memory_order_relaxed);
 	atomic_store_explicit(&t->thread_sleeping, true, memory_order_seq_cst);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (ring_half_free(t->c->ring) || atomic_load(&t->stop)) {
@@ -130,6 +135,10 @@ static void *run(void *arg)
 			wait_room(t);
 		else if (st == CAPTURE_WAIT)
 			wait_due(t);
+		else if (!ring_half_free(c->ring) && capture_trim(c))
+			/* Well ahead of the loop: a chunk of housekeeping (tens of
+			 * microseconds) starves nobody. */
+			atomic_fetch_add_explicit(&t->trims, 1, memory_order_relaxed);
 	}
 	capture_note_progress(c, CAPTURE_DONE); /* stopped: the last rounds' counts */
 	atomic_store_explicit(&t->done, true, memory_order_release);

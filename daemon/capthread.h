@@ -43,6 +43,7 @@ struct capthread {
 	_Atomic bool thread_sleeping;  /* the thread waits on room_fd */
 	/* Counters (the thread's), for the statistics. */
 	_Atomic uint64_t loop_wakeups, thread_waits, pace_sleeps;
+	_Atomic uint64_t trims; /* chunks of page tables given back while waiting for room */
 	/* The loop's own: how long the ring stays empty, on average (an
 	 * exponential mean), and when it last went to sleep (0: awake). */
 	uint64_t idle_gap_ns, slept_at_ns;

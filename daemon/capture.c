@@ -417,6 +417,24 @@ static void take_counts(const struct capture *c, struct capture_counts *k)
  * few thousand packets old. */
 #define COPY_EVERY_ROUNDS 16
 
+bool capture_trim(struct capture *c)
+{
+	if (!c->src || !c->src_exports)
+		return false;
+	/* The oldest packet in the ring, when it is this input's: its bytes
+	 * and everything after are still to be read. This thread alone
+	 * writes slots, so a slot released meanwhile only holds an older
+	 * pointer (less is trimmed). */
+	const void *oldest = NULL;
+	uint64_t tail = atomic_load_explicit(&c->ring->tail, memory_order_acquire);
+	if (tail != atomic_load_explicit(&c->ring->head, memory_order_relaxed)) {
+		const struct ring_slot *s = ring_at(c->ring, tail);
+		if (s->exports == c->src_exports)
+			oldest = s->pkt.data;
+	}
+	return source_trim(c->src, oldest);
+}
+
 void capture_note_progress(struct capture *c, enum capture_status st)
 {
 	if (st == CAPTURE_MORE && ++c->rounds_uncopied < COPY_EVERY_ROUNDS)

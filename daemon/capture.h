@@ -135,6 +135,10 @@ void capture_refresh_kstats(struct capture *c);
 /* Capture thread, after each round (st: what capture_fill returned):
  * refresh the copy of the counters now and then, and at every pause. */
 void capture_note_progress(struct capture *c, enum capture_status st);
+/* Capture thread, while the ring is full: a chunk of the current input's
+ * housekeeping (source_trim), short of the ring's oldest packet; false
+ * when none is left. */
+bool capture_trim(struct capture *c);
 /* The counters, safe to read from the loop while a capture thread runs;
  * input_bytes: bytes of input consumed so far, of input_bytes_pass per pass. */
 void capture_counts(const struct capture *c, struct capture_counts *out);

@@ -317,6 +317,11 @@ _Atomic uint32_t *source_exports(struct source *s)
 	return s->kind == SOURCE_KIND_PCAP_MMAP ? mmap_reader_exports(s->r.mmap) : NULL;
 }
 
+bool source_trim(struct source *s, const void *keep)
+{
+	return s->kind == SOURCE_KIND_PCAP_MMAP && mmap_reader_trim(s->r.mmap, keep);
+}
+
 const char *source_reader_name(const struct source *s)
 {
 	return s->kind == SOURCE_KIND_PCAP_MMAP ? "mmap" : s->kind == SOURCE_KIND_PCAP ? "libpcap" : "pcapng";

@@ -49,6 +49,12 @@ const char *source_reader_name(const struct source *s);
  * next source_next() only. */
 _Atomic uint32_t *source_exports(struct source *s);
 
+/* For a reader with time on its hands: give back one more chunk of a
+ * mapped input's page tables well behind the reader and before `keep`
+ * (a record still to be used; NULL: none), so closing it is cheap. False
+ * when there is nothing (more) to do. */
+bool source_trim(struct source *s, const void *keep);
+
 /* Unmap inputs closed while plugins still held views of them, now that
  * those are gone (call after the interpreter is finalized). */
 void source_release_retained(void);

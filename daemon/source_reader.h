@@ -51,6 +51,11 @@ enum source_status mmap_reader_next(struct mmap_reader *r, struct source_record 
 uint64_t mmap_reader_offset(const struct mmap_reader *r);
 void mmap_reader_close(struct mmap_reader *r);
 _Atomic uint32_t *mmap_reader_exports(struct mmap_reader *r);
+/* Empty one more chunk of page tables well behind the reader and before
+ * `keep` when it points into the mapping (the bytes stay readable: a page
+ * still used faults back in). False when there is none to empty, or a
+ * pager does it. */
+bool mmap_reader_trim(struct mmap_reader *r, const void *keep);
 /* Readers opened from now on get a pager thread (big files only); see
  * source_set_pager(). */
 void mmap_reader_set_pager(bool enable);

@@ -143,9 +143,9 @@ static void json_accounting(const struct pktd *d, const struct account *a, FILE 
 	const struct capthread *t = &d->capthread;
 	fprintf(f,
 		"  \"threads\": %d,\n  \"capture_thread\": {\"loop_wakeups\": %llu, \"waits_for_room\": %llu, "
-		"\"pace_sleeps\": %llu},\n",
+		"\"pace_sleeps\": %llu, \"trims\": %llu},\n",
 		t->started ? 2 : 1, (unsigned long long)t->loop_wakeups, (unsigned long long)t->thread_waits,
-		(unsigned long long)t->pace_sleeps);
+		(unsigned long long)t->pace_sleeps, (unsigned long long)t->trims);
 	fprintf(f, "  \"overflow\": \"%s\",\n  \"live\": ", overflow_name(d->capture.overflow));
 	if (a->live) {
 		fprintf(f, "{\"interface\": ");

@@ -1286,6 +1286,65 @@ static void test_mmap_big_file_unmaps_behind(void **state)
 	source_set_pager(false);
 }
 
+/* Without a pager, a reader that calls source_trim() while it has time
+ * (a capture thread waiting for room) keeps the mapped part bounded too;
+ * bytes behind it stay readable (they fault back in), and with a pager
+ * the call leaves the work to it. */
+static void test_mmap_trim_unmaps_behind(void **state)
+{
+	(void)state;
+	struct wbuf w = { 0 };
+	pcap_w_header(&w, false, 2, 4, 65535, 1);
+	uint32_t n = 0;
+	while (w.len < (128u << 20)) {
+		pcap_w_record(&w, n, 0, 1400, 1500, (uint8_t)n);
+		n++;
+	}
+	const char *path = write_file("trim.pcap", w.p, w.len);
+	free(w.p);
+	source_set_pager(false);
+	long base = rss_file_kib(), peak = 0;
+	struct source *s = open_ok(path, 262144);
+	struct source_record r;
+	char err[256];
+	uint32_t seen = 0, trims = 0;
+	const uint8_t *first = NULL;
+	while (source_next(s, &r, err, sizeof(err)) == SOURCE_OK) {
+		if (!first)
+			first = r.data;
+		for (uint32_t i = 0; i < r.caplen; i++)
+			if (r.data[i] != pat((uint8_t)seen, i))
+				fail_msg("record %u byte %u differs", seen, i);
+		if (seen++ % 2048 == 0) {
+			/* Nothing at or after a record still to be used goes. */
+			uint32_t before = trims;
+			while (source_trim(s, first + (64u << 20)))
+				trims++;
+			if (trims - before > 32u)
+				fail_msg("trimmed past the record kept: %u chunks of 2 MiB", trims - before);
+			while (source_trim(s, NULL))
+				trims++;
+			if (rss_file_kib() - base > peak)
+				peak = rss_file_kib() - base;
+		}
+	}
+	assert_int_equal(seen, n);
+	/* Everything but the last 16 MiB and a chunk, 2 MiB a call. */
+	assert_true(trims >= (128u - 16u - 4u) / 2u);
+	if (peak > 64 * 1024)
+		fail_msg("%ld KiB of a 128 MiB file mapped at once", peak);
+	for (uint32_t i = 0; i < 1400; i++) /* unmapped long ago: faults back in */
+		assert_int_equal(first[i], pat(0, i));
+	source_close(s);
+
+	source_set_pager(true);
+	s = open_ok(path, 262144);
+	assert_int_equal(source_next(s, &r, err, sizeof(err)), SOURCE_OK);
+	assert_false(source_trim(s, NULL));
+	source_close(s);
+	source_set_pager(false);
+}
+
 /* Fuzz regression (tests/fuzz/fuzz_source.c): the mapping reader opened
  * pcap 2.1024 (and any 2.x) while libpcap refuses every version but 2.0 to
  * 2.4 and 543.0; both now refuse 2.5 and 2.1024 at offset 0. */
@@ -1641,6 +1700,7 @@ int main(void)
 		cmocka_unit_test(test_repo_captures),
 		cmocka_unit_test(test_mmap_matches_libpcap),
 		cmocka_unit_test(test_mmap_big_file_unmaps_behind),
+		cmocka_unit_test(test_mmap_trim_unmaps_behind),
 		cmocka_unit_test(test_pcap_minor_versions_refused),
 		cmocka_unit_test(test_pcap_old_versions_swap_lengths),
 		cmocka_unit_test(test_pcap_large_record_link_types),
