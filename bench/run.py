@@ -2,7 +2,8 @@
 """bench/run.py: pktd against its peers, every configuration in one run.
 
 Generates its inputs with bench/genpcap.py (deterministic), runs each
-configuration RUNS times (default 3), and prints a table of packets/s
+configuration RUNS times (default 3; pktd's sub-second rows three times
+as often), and prints a table of packets/s
 (median, min-max), the ratio to each peer, ns/packet, and what pktd's
 --stats-json says about GC pauses, dispatch latency and allocations. Rate
 columns are end to end (the whole process, start-up included); "loop rate"
@@ -63,8 +64,12 @@ WARM_BUF = bytearray(1 << 24)
 
 
 class Config:
-    def __init__(self, name, cmd, packets, group, peer=False, stats=False, unit='packets', memory=False):
+    def __init__(self, name, cmd, packets, group, peer=False, stats=False, unit='packets', memory=False, repeat=1):
         self.name, self.cmd, self.packets, self.group = name, cmd, packets, group
+        # Runs per round: rows of a fraction of a second, whose medians (and
+        # the flow-tracking difference of two of them) are otherwise at
+        # the mercy of one slow run on a shared machine.
+        self.repeat = repeat
         self.peer, self.stats, self.unit = peer, stats, unit
         self.walls, self.rates, self.last_stats = [], [], None
         self.loop_seconds = []  # --stats-json wall_seconds: the replay loop only (no start-up, no teardown)
@@ -204,11 +209,11 @@ def main():
     plug = lambda name: os.path.join(REPO, name)  # noqa: E731
 
     configs = [
-        Config('pktd-noplugin', [PKTD, '-q', '-r', mix], a.packets, 'count', stats=True),
+        Config('pktd-noplugin', [PKTD, '-q', '-r', mix], a.packets, 'count', stats=True, repeat=3),
         Config('pktd-count', [PKTD, '-q', '-r', mix, '-p', plug('bench/plugins/count_dport.py')], a.packets, 'count',
-               stats=True),
+               stats=True, repeat=3),
         Config('pktd-count-1thread', [PKTD, '-q', '--threads', '1', '-r', mix, '-p',
-                                      plug('bench/plugins/count_dport.py')], a.packets, 'count', stats=True),
+                                      plug('bench/plugins/count_dport.py')], a.packets, 'count', stats=True, repeat=3),
         Config('dpkt-count', [PY, plug('bench/peers/dpkt_count.py'), mix], a.packets, 'count', peer=True),
         Config('scapy-count', [PY, plug('bench/peers/scapy_count.py'), small], a.scapy_packets, 'count', peer=True),
         Config('tshark-fields', ['tshark', '-n', '-r', mix, '-T', 'fields', '-e', 'tcp.dstport', '-e', 'udp.dstport'],
@@ -228,13 +233,13 @@ def main():
                'dns', stats=True, unit='messages'),
         Config('dpkt-dns', [PY, plug('bench/peers/dpkt_dns.py'), dns], a.dns_packets, 'dns', peer=True,
                unit='messages'),
-        Config('pktd-noplugin-web', [PKTD, '-q', '-r', web], a.web_packets, 'flows', stats=True),
+        Config('pktd-noplugin-web', [PKTD, '-q', '-r', web], a.web_packets, 'flows', stats=True, repeat=3),
         # The cost of flow tracking: both rows on one thread (with --flows
         # the capture thread is the default, and would hide it).
         Config('pktd-flows', [PKTD, '-q', '--threads', '1', '-r', web, '--flows', '/dev/null'], a.web_packets,
-               'flows', stats=True),
+               'flows', stats=True, repeat=3),
         Config('pktd-flows-2threads', [PKTD, '-q', '--threads', '2', '-r', web, '--flows', '/dev/null'],
-               a.web_packets, 'flows', stats=True),
+               a.web_packets, 'flows', stats=True, repeat=3),
         Config('pktd-http', [PKTD, '-q', '-r', web, '-p', plug('plugins/http.py'), '-o', '/dev/null'], a.web_packets,
                'http', stats=True),
         Config('tshark-http-host', ['tshark', '-n', '-r', web, '-T', 'fields', '-e', 'http.host'], a.web_packets,
@@ -250,8 +255,10 @@ def main():
     # Interleave the repetitions so machine noise spreads over every row.
     for r in range(a.runs):
         for c in configs:
-            print('bench: run %d/%d %s' % (r + 1, a.runs, c.name), file=sys.stderr, flush=True)
-            c.run_once()
+            for k in range(c.repeat):
+                print('bench: run %d/%d %s' % (r * c.repeat + k + 1, a.runs * c.repeat, c.name), file=sys.stderr,
+                      flush=True)
+                c.run_once()
 
     rows = [c.summary() for c in configs]
     peers = {r['group']: [p for p in rows if p['peer'] and p['group'] == r['group']] for r in rows}
