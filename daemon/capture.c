@@ -421,16 +421,21 @@ bool capture_trim(struct capture *c)
 {
 	if (!c->src || !c->src_exports)
 		return false;
-	/* The oldest packet in the ring, when it is this input's: its bytes
-	 * and everything after are still to be read. This thread alone
-	 * writes slots, so a slot released meanwhile only holds an older
-	 * pointer (less is trimmed). */
+	/* The oldest of this input's packets in the ring: its bytes and
+	 * everything after are still to be read. Packets copied into the
+	 * arena (reassembled datagrams) pin nothing; while an earlier input's
+	 * are first, where this one's start is not known, wait. This thread
+	 * alone writes slots, so a slot released meanwhile only holds an
+	 * older pointer (less is trimmed). */
 	const void *oldest = NULL;
 	uint64_t tail = atomic_load_explicit(&c->ring->tail, memory_order_acquire);
-	if (tail != atomic_load_explicit(&c->ring->head, memory_order_relaxed)) {
-		const struct ring_slot *s = ring_at(c->ring, tail);
+	uint64_t head = atomic_load_explicit(&c->ring->head, memory_order_relaxed);
+	for (uint64_t i = tail; i != head && !oldest; i++) {
+		const struct ring_slot *s = ring_at(c->ring, i);
 		if (s->exports == c->src_exports)
 			oldest = s->pkt.data;
+		else if (s->exports != &s->frame->exports || i - tail >= 64)
+			return false;
 	}
 	return source_trim(c->src, oldest);
 }
