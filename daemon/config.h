@@ -30,6 +30,7 @@ struct config {
 	double gc_young_interval; /* seconds of dispatch between young ones */
 	double gc_maintenance_interval; /* seconds between unfreeze + full collections */
 	uint32_t gc_young_min;    /* skip a young collection below this many objects */
+	double gc_pause_budget;   /* seconds a scheduled young or middle collection aims at */
 	uint64_t gc_heap_reserve; /* bigheap's bound on unused faulted-in memory; 0: not installed */
 	uint32_t max_plugin_errors;
 	uint64_t frag_memory;    /* reassembly pool bytes; 0 = off */

@@ -8,6 +8,11 @@
 
 static struct gcsched *g_active; /* the one receiving gc.callbacks */
 
+/* Young collections per middle one, at most: what survives a middle
+ * collection is frozen, so this is also how soon survivors stop being
+ * scanned. */
+#define MIDDLE_EVERY 10u
+
 const char *gcsched_mode_name(enum gc_mode m)
 {
 	return m == GC_SCHEDULED ? "scheduled" : m == GC_DEFAULT ? "default" : "off";
@@ -43,6 +48,10 @@ static PyObject *on_gc_event(PyObject *self, PyObject *const *args, Py_ssize_t n
 		gen = 2;
 	if (g->at_exit) { /* after dispatch ended: no packet waits on it */
 		g->exit_pause_ns += pause;
+		return Py_NewRef(Py_None);
+	}
+	if (g->at_start) { /* before the first packet: none waits on it either */
+		g->start_pause_ns += pause;
 		return Py_NewRef(Py_None);
 	}
 	hist_record(&g->pauses[gen], pause);
@@ -88,6 +97,9 @@ void gcsched_init(struct gcsched *g, const struct config *c)
 	g->young_min = c->gc_young_min;
 	g->maintenance_interval_ns = (uint64_t)(c->gc_maintenance_interval * 1e9);
 	g->heap_reserve = c->gc_heap_reserve;
+	g->pause_budget_ns = (uint64_t)(c->gc_pause_budget * 1e9);
+	g->young_every_ns = g->young_every_min_ns = g->young_interval_ns;
+	g->middle_every = g->middle_every_min = MIDDLE_EVERY;
 }
 
 int gcsched_start(struct gcsched *g)
@@ -121,7 +133,10 @@ int gcsched_start(struct gcsched *g)
 	case GC_SCHEDULED:
 		/* Everything alive after setup is long-lived: collect once,
 		 * then freeze it so later collections skip it. */
-		if (gcsched_collect(g, 2) < 0 || freeze_now(g) < 0)
+		g->at_start = true;
+		int rc = gcsched_collect(g, 2) < 0 || freeze_now(g) < 0 ? -1 : 0;
+		g->at_start = false;
+		if (rc < 0)
 			return -1;
 		count_frozen(g);
 		pyarena_install(&g->arena, GCSCHED_ARENA_RESERVE);
@@ -187,6 +202,43 @@ static void maintenance(struct gcsched *g, uint64_t now)
 
 static void poll_collect(struct gcsched *g, uint64_t now, bool idle);
 
+/* The shortest young interval the budget may bring: below it, the fixed
+ * cost of a collection (about 15 us) would dominate. */
+#define YOUNG_EVERY_MIN_NS 200000u
+
+static void shorten_young(struct gcsched *g, uint64_t pause, uint64_t target)
+{
+	uint64_t t = (uint64_t)((double)g->young_every_ns * (double)target / (double)pause);
+	g->young_every_ns = t < YOUNG_EVERY_MIN_NS ? YOUNG_EVERY_MIN_NS : t;
+	if (g->young_every_ns < g->young_every_min_ns)
+		g->young_every_min_ns = g->young_every_ns;
+}
+
+/* Keep the next pauses within the budget, from the one just measured. */
+static void keep_budget(struct gcsched *g, int gen, uint64_t pause)
+{
+	uint64_t b = g->pause_budget_ns;
+	if (gen == 0 || g->middle_every == 1) {
+		if (pause > b / 2)
+			shorten_young(g, pause, b / 2);
+		else if (pause < b / 8 && g->young_every_ns < g->young_interval_ns) {
+			g->young_every_ns += g->young_every_ns / 4;
+			if (g->young_every_ns > g->young_interval_ns)
+				g->young_every_ns = g->young_interval_ns;
+		}
+	}
+	if (gen != 1)
+		return;
+	if (pause > b && g->middle_every > 1) {
+		unsigned k = (unsigned)((double)g->middle_every * (double)b / (double)pause);
+		g->middle_every = k < 1 ? 1 : k;
+		if (g->middle_every < g->middle_every_min)
+			g->middle_every_min = g->middle_every;
+	} else if (pause < b / 4 && g->middle_every < MIDDLE_EVERY) {
+		g->middle_every++;
+	}
+}
+
 void gcsched_poll(struct gcsched *g, uint64_t now, bool idle)
 {
 	if (g->mode != GC_SCHEDULED || !g->collect)
@@ -214,7 +266,7 @@ static void poll_collect(struct gcsched *g, uint64_t now, bool idle)
 			PyErr_Print();
 		return;
 	}
-	if (!idle && now - g->last_young_ns < g->young_interval_ns)
+	if (!idle && now - g->last_young_ns < g->young_every_ns)
 		return;
 	g->last_young_ns = now;
 	long n = young_count(g);
@@ -223,14 +275,16 @@ static void poll_collect(struct gcsched *g, uint64_t now, bool idle)
 	if (n < (long)g->young_min)
 		return;
 	int gen = 0;
-	if (++g->youngs_since_middle >= 10) {
+	if (++g->youngs_since_middle >= g->middle_every) {
 		gen = 1;
 		g->youngs_since_middle = 0;
 	}
+	uint64_t t0 = clock_mono_ns();
 	if (gcsched_collect(g, gen) < 0) {
 		PyErr_Print();
 		return;
 	}
+	keep_budget(g, gen, clock_mono_ns() - t0);
 	if (gen == 1) {
 		/* What survived a middle collection is long-lived state. */
 		g->freezes++;

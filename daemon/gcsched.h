@@ -3,8 +3,10 @@
  * --gc=scheduled: after every plugin's setup, collect everything and
  * gc.freeze() it (start-up objects are never scanned again), then turn
  * automatic collection off. gcsched_poll() runs young collections when
- * the ring runs empty or after a budget of dispatch time, and a middle one
- * every tenth young one; the survivors of a middle collection are
+ * the ring runs empty, after --gc-young-interval of dispatch time, or at
+ * once when the young objects would take longer than --gc-pause-budget
+ * to scan; a middle one every tenth young one, or sooner to keep within
+ * the budget. The survivors of a middle collection are
  * long-lived (a plugin's flow table), so they are frozen too, and no later
  * collection scans them: every pause stays proportional to what was
  * allocated recently, not to the size of the plugins' state. A full
@@ -38,10 +40,23 @@ struct gcsched {
 	uint64_t maintenance_interval_ns;
 	uint64_t last_young_ns, last_full_ns, last_maintenance_ns;
 	unsigned youngs_since_middle;
+	/* The pause budget, kept by feedback from every pause measured (the
+	 * count of young objects says little of what a collection scans: it
+	 * misses dicts tracked after their creation, and big containers):
+	 * young collections come sooner while theirs exceed half the budget,
+	 * middle ones after fewer young ones while theirs exceed it, and both
+	 * relax back while pauses are well within it. */
+	uint64_t pause_budget_ns;
+	uint64_t young_every_ns;   /* the young interval now */
+	unsigned middle_every;     /* young collections per middle one now (10 at most) */
+	uint64_t young_every_min_ns; /* the shortest interval it came to */
+	unsigned middle_every_min;   /* the fewest young ones per middle it came to */
+	uint64_t start_pause_ns; /* the start-up collection: before any packet */
 	PyObject *collect, *get_count, *freeze, *unfreeze, *get_freeze_count, *callback;
 	PyObject *gen_arg[3];
 	uint64_t started_ns; /* of the collection in progress */
 	bool at_exit;          /* the exit collection: not in the histograms */
+	bool at_start;         /* the start-up collection: nor this one */
 	uint64_t exit_pause_ns;
 	struct hist pauses[3];
 	uint64_t collected[3];   /* unreachable objects found */

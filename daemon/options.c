@@ -50,6 +50,8 @@ static const struct opt options[] = {
 	  "reclaim cycles among frozen objects at the first idle moment after this (default 600)" },
 	{ "gc-heap-reserve", 0, OPT_SIZE, OFF(gc_heap_reserve), 0, 0, 0, 1ull << 40, "BYTES",
 	  "--gc=scheduled: memory kept faulted in for Python's big blocks, suffix k/m/g; 0 = off (default 128m)" },
+	{ "gc-pause-budget", 0, OPT_DOUBLE, OFF(gc_pause_budget), 0, 0, 0.00005, 1, "SECONDS",
+	  "--gc=scheduled: keep young and middle collections within this pause (default 0.001)" },
 	{ "gc-young-interval", 0, OPT_DOUBLE, OFF(gc_young_interval), 0, 0, 0.0001, 60, "SECONDS",
 	  "dispatch time between young collections (default 0.01)" },
 	{ "max-plugin-errors", 0, OPT_U32, OFF(max_plugin_errors), 0, 0, 1, 1u << 31, "N",
@@ -119,6 +121,7 @@ void config_defaults(struct config *c)
 	c->gc_young_interval = 0.01;
 	c->gc_maintenance_interval = 600;
 	c->gc_young_min = 100;
+	c->gc_pause_budget = 0.001;
 	c->gc_heap_reserve = 128u << 20;
 	c->max_plugin_errors = 100;
 	c->buffer_mb = 32;

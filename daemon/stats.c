@@ -255,6 +255,12 @@ void stats_json_write(const struct pktd *d, FILE *f)
 		(unsigned long long)d->gc.collected[0], (unsigned long long)d->gc.collected[1],
 		(unsigned long long)d->gc.collected[2], (unsigned long long)d->gc.scheduled[0],
 		(unsigned long long)d->gc.scheduled[1], (unsigned long long)d->gc.scheduled[2]);
+	fprintf(f,
+		"\"budget\": {\"pause_ms\": %.3f, \"young_every_ms\": %.3f, \"young_every_min_ms\": %.3f, "
+		"\"middle_every\": %u, \"middle_every_min\": %u}, \"start_pause_ms\": %.3f, \"exit_pause_ms\": %.3f, ",
+		(double)d->gc.pause_budget_ns / 1e6, (double)d->gc.young_every_ns / 1e6,
+		(double)d->gc.young_every_min_ns / 1e6, d->gc.middle_every, d->gc.middle_every_min,
+		(double)d->gc.start_pause_ns / 1e6, (double)d->gc.exit_pause_ns / 1e6);
 	const struct pyarena *ar = &d->gc.arena;
 	fprintf(f,
 		"\"arena_reserve\": {\"taken\": %llu, \"missed\": %llu, \"kept\": %llu, \"pages_prefaulted\": %llu, "
