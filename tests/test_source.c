@@ -1244,6 +1244,19 @@ static long rss_file_kib(void)
 	return kib;
 }
 
+/* A 128 MiB classic pcap of 1400-byte records, record i at second i with
+ * pattern i; *n: how many. */
+static const char *write_big_file(const char *name, uint32_t *n)
+{
+	struct wbuf w = { 0 };
+	pcap_w_header(&w, false, 2, 4, 65535, 1);
+	for (*n = 0; w.len < (128u << 20); (*n)++)
+		pcap_w_record(&w, *n, 0, 1400, 1500, (uint8_t)*n);
+	const char *path = write_file(name, w.p, w.len);
+	free(w.p);
+	return path;
+}
+
 /* A big file read in place: with a pager thread its pages are unmapped
  * behind the reader, so a 128 MiB file never has half of it mapped at
  * once (a reader alone keeps its pages until close); with or without,
@@ -1251,15 +1264,8 @@ static long rss_file_kib(void)
 static void test_mmap_big_file_unmaps_behind(void **state)
 {
 	(void)state;
-	struct wbuf w = { 0 };
-	pcap_w_header(&w, false, 2, 4, 65535, 1);
-	uint32_t n = 0;
-	while (w.len < (128u << 20)) {
-		pcap_w_record(&w, n, 0, 1400, 1500, (uint8_t)n);
-		n++;
-	}
-	const char *path = write_file("big.pcap", w.p, w.len);
-	free(w.p);
+	uint32_t n;
+	const char *path = write_big_file("big.pcap", &n);
 	for (int pager = 0; pager < 2; pager++) {
 		source_set_pager(pager);
 		long base = rss_file_kib(), peak = 0;
@@ -1293,15 +1299,8 @@ static void test_mmap_big_file_unmaps_behind(void **state)
 static void test_mmap_trim_unmaps_behind(void **state)
 {
 	(void)state;
-	struct wbuf w = { 0 };
-	pcap_w_header(&w, false, 2, 4, 65535, 1);
-	uint32_t n = 0;
-	while (w.len < (128u << 20)) {
-		pcap_w_record(&w, n, 0, 1400, 1500, (uint8_t)n);
-		n++;
-	}
-	const char *path = write_file("trim.pcap", w.p, w.len);
-	free(w.p);
+	uint32_t n;
+	const char *path = write_big_file("trim.pcap", &n);
 	source_set_pager(false);
 	long base = rss_file_kib(), peak = 0;
 	struct source *s = open_ok(path, 262144);
