@@ -78,13 +78,22 @@ static void wake_loop(struct capthread *t)
 	}
 }
 
+/* Well ahead of the loop (the ring more than half full): give back a
+ * chunk of the input's page tables behind the reader, a fraction of a
+ * millisecond that starves nobody. True when one was. */
+static bool trim_ahead(struct capthread *t)
+{
+	if (!t->c->src_exports || ring_half_free(t->c->ring) || !capture_trim(t->c))
+		return false;
+	atomic_fetch_add_explicit(&t->trims, 1, memory_order_relaxed);
+	return true;
+}
+
 static void wait_room(struct capthread *t)
 {
-	/* Waiting anyway: meanwhile give back the input's page tables behind
-	 * the reader, a chunk (tens of microseconds) at a time. */
-	while (!ring_half_free(t->c->ring) && !atomic_load_explicit(&t->stop, memory_order_relaxed) &&
-	       capture_trim(t->c))
-		atomic_fetch_add_explicit(&t->trims, 1, memory_order_relaxed);
+	/* Waiting anyway: trim meanwhile. */
+	while (!atomic_load_explicit(&t->stop, memory_order_relaxed) && trim_ahead(t))
+		;
 	atomic_store_explicit(&t->thread_sleeping, true, memory_order_seq_cst);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (ring_half_free(t->c->ring) || atomic_load(&t->stop)) {
@@ -135,10 +144,8 @@ static void *run(void *arg)
 			wait_room(t);
 		else if (st == CAPTURE_WAIT)
 			wait_due(t);
-		else if (!ring_half_free(c->ring) && capture_trim(c))
-			/* Well ahead of the loop: a chunk of housekeeping (tens of
-			 * microseconds) starves nobody. */
-			atomic_fetch_add_explicit(&t->trims, 1, memory_order_relaxed);
+		else
+			trim_ahead(t);
 	}
 	capture_note_progress(c, CAPTURE_DONE); /* stopped: the last rounds' counts */
 	atomic_store_explicit(&t->done, true, memory_order_release);

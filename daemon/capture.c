@@ -412,11 +412,6 @@ static void take_counts(const struct capture *c, struct capture_counts *k)
 		k->pace_lag = c->pace_lag;
 }
 
-/* Rounds between copies while reading flat out: the copy (about 800
- * bytes) then costs well under a nanosecond a packet, and is at most a
- * few thousand packets old. */
-#define COPY_EVERY_ROUNDS 16
-
 bool capture_trim(struct capture *c)
 {
 	if (!c->src || !c->src_exports)
@@ -439,6 +434,11 @@ bool capture_trim(struct capture *c)
 	}
 	return source_trim(c->src, oldest);
 }
+
+/* Rounds between copies while reading flat out: the copy (about 800
+ * bytes) then costs well under a nanosecond a packet, and is at most a
+ * few thousand packets old. */
+#define COPY_EVERY_ROUNDS 16
 
 void capture_note_progress(struct capture *c, enum capture_status st)
 {
