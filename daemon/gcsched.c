@@ -34,7 +34,7 @@ static PyObject *on_gc_event(PyObject *self, PyObject *const *args, Py_ssize_t n
 		g->started_ns = clock_mono_ns();
 		Py_RETURN_NONE;
 	}
-	uint64_t pause = clock_mono_ns() - g->started_ns;
+	uint64_t pause = g->last_pause_ns = clock_mono_ns() - g->started_ns;
 	long gen = 2, collected = 0;
 	PyObject *v = PyDict_GetItemString(args[1], "generation"); /* borrowed */
 	if (v)
@@ -279,12 +279,12 @@ static void poll_collect(struct gcsched *g, uint64_t now, bool idle)
 		gen = 1;
 		g->youngs_since_middle = 0;
 	}
-	uint64_t t0 = clock_mono_ns();
+	g->last_pause_ns = 0;
 	if (gcsched_collect(g, gen) < 0) {
 		PyErr_Print();
 		return;
 	}
-	keep_budget(g, gen, clock_mono_ns() - t0);
+	keep_budget(g, gen, g->last_pause_ns); /* as gc.callbacks timed it */
 	if (gen == 1) {
 		/* What survived a middle collection is long-lived state. */
 		g->freezes++;

@@ -55,6 +55,7 @@ struct gcsched {
 	PyObject *collect, *get_count, *freeze, *unfreeze, *get_freeze_count, *callback;
 	PyObject *gen_arg[3];
 	uint64_t started_ns; /* of the collection in progress */
+	uint64_t last_pause_ns; /* of the last collection */
 	bool at_exit;          /* the exit collection: not in the histograms */
 	bool at_start;         /* the start-up collection: nor this one */
 	uint64_t exit_pause_ns;
