@@ -338,7 +338,8 @@ void flowstage_round(struct flowstage *fs, uint64_t first, uint32_t n)
 			const struct pkt *p = &ring_at(fs->ring, first + i)->pkt;
 			struct flow_batch_item *it = &fs->items[i];
 			bool fragment = (p->flags & PKT_FLAG_FRAGMENT) && fs->frag_reasm && reasm_is_fragment(p);
-			it->pkt = fragment ? &untracked_pkt : p;
+			bool skip = fragment || (fs->tcp_only && !PKT_HAS(p, LAYER_TCP));
+			it->pkt = skip ? &untracked_pkt : p;
 			it->tunnel = p->tunnels ? flowstage_tunnel_ctx(p) : 0;
 		}
 		fs->first = first;
@@ -349,6 +350,13 @@ void flowstage_round(struct flowstage *fs, uint64_t first, uint32_t n)
 			uint64_t before = fs->ft.k.packets;
 			flow_track_batch(&fs->ft, fs->items, m, NULL, NULL);
 			fs->k.untracked += m - (fs->ft.k.packets - before);
+		}
+		if (fs->tcp_only) {
+			/* Untracked packets are time passing too: TCP flows
+			 * still end on time between sparse TCP packets. */
+			uint64_t t = ring_at(fs->ring, first + m - 1)->pkt.ts_ns;
+			if (t > fs->ft.latest_ns)
+				fs->ft.latest_ns = t;
 		}
 		first += m;
 		n -= m;
@@ -450,6 +458,10 @@ int flowstage_init(struct flowstage *fs, const struct config *cfg, struct plugin
 	fs->on = cfg->flows || fs->flow_mask;
 	if (!fs->on)
 		return 0;
+	fs->tcp_only = !cfg->flows && !fs->start_mask && !fs->end_mask;
+	for (unsigned i = 0; i < h->n; i++)
+		if (h->plugins[i].flows)
+			fs->tcp_only = false;
 	fs->reasm = fs->stream_mask != 0;
 
 	struct flow_config fc = { .table_size = cfg->flow_table_size, .on_end = on_end, .on_end_ctx = fs };

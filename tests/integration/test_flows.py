@@ -538,6 +538,64 @@ def test_pkt_flow_with_FLOWS_true_counts_as_the_records_do():
         assert res.records() == [{"none": True}] and res.stats()["flows"] is None
 
 
+STREAMONLY = '''
+import pktd
+FLOWS = %s
+udp = tcp = udp_with_flow = tcp_with_flow = 0
+def on_packet(pkt):
+    global udp, tcp, udp_with_flow, tcp_with_flow
+    if pkt.proto == 17:
+        udp += 1
+        udp_with_flow += pkt.flow is not None
+    elif pkt.proto == 6:
+        tcp += 1
+        tcp_with_flow += pkt.flow is not None
+def on_stream(flow, from_orig, data):
+    pass
+def on_gap(flow, from_orig, nbytes):
+    pktd.emit({"gap": nbytes, "udp_before": udp})
+def teardown():
+    pktd.emit({"udp": udp, "tcp": tcp, "udp_with_flow": udp_with_flow, "tcp_with_flow": tcp_with_flow})
+'''
+
+
+def test_stream_hooks_alone_track_only_tcp():
+    # local-dns.pcap: 54 DNS messages over UDP, 5 TCP conversations. A
+    # plugin with only stream hooks needs no UDP flow; FLOWS = True asks
+    # for pkt.flow on every packet, so every flow is tracked again.
+    with TempDir() as tmp:
+        res = check_ok(run_pktd(["-q", "-r", LOCAL_DNS, "-p", write_plugin(tmp, "s.py", STREAMONLY % "False")],
+                                output=True, stats=True, tmpdir=tmp))
+        out = res.records()[-1]
+        st = res.stats()["flows"]
+        assert out["udp"] > 50 and out["udp_with_flow"] == 0, out
+        assert out["tcp"] > 0 and out["tcp_with_flow"] == out["tcp"], out
+        assert st["created"] == 5, st
+        res = check_ok(run_pktd(["-q", "-r", LOCAL_DNS, "-p", write_plugin(tmp, "f.py", STREAMONLY % "True")],
+                                output=True, stats=True, tmpdir=tmp))
+        out = res.records()[-1]
+        assert out["udp_with_flow"] == out["udp"] and out["tcp_with_flow"] == out["tcp"], out
+        assert res.stats()["flows"]["created"] > 30, res.stats()["flows"]
+
+        # Time still passes on the untracked packets: a TCP flow with a
+        # hole times out (--flow-tcp-timeout 5) during 30 s of UDP after
+        # it, and its gap comes then, not at exit.
+        c, s = ip4(1), ip4(2)
+        frames = [(T0, tcp_frame(c, s, 1024, 80, 1000, 0, SYN)),
+                  (T0 + 10**6, tcp_frame(s, c, 80, 1024, 5000, 1001, SYN | ACK)),
+                  (T0 + 2 * 10**6, tcp_frame(c, s, 1024, 80, 1001, 5001, ACK)),
+                  (T0 + 3 * 10**6, tcp_frame(c, s, 1024, 80, 1101, 5001, ACK | PSH, b"x" * 50))]
+        frames += [(T0 + (i + 1) * 10**9, udp_frame(ip4(3), ip4(4), 5000, 53, b"q")) for i in range(30)]
+        path = write_pcap(os.path.join(tmp, "hole.pcap"), frames)
+        res = check_ok(run_pktd(["-q", "-r", path, "--batch", "1", "--flow-tcp-timeout", "5",
+                                 "-p", write_plugin(tmp, "h.py", STREAMONLY % "False")],
+                                output=True, stats=True, tmpdir=tmp))
+        gaps = [r for r in res.records() if "gap" in r]
+        st = res.stats()["flows"]
+        assert len(gaps) == 1 and gaps[0]["gap"] == 100 and 5 <= gaps[0]["udp_before"] < 30, res.records()
+        assert st["created"] == 1 and st["ended"]["idle_timeout"] == 1, st
+
+
 def test_packet_filter_narrows_on_packet_only():
     src = '''
 import pktd
