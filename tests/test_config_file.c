@@ -132,6 +132,38 @@ static void test_command_line_overrides(void **state)
 	config_free(&c);
 }
 
+/* The ring's size follows the mode unless given: small for a file read
+ * at full speed (it waits for room), deep where a full ring drops. */
+static void test_ring_defaults(void **state)
+{
+	(void)state;
+	struct {
+		char *args[4];
+		uint32_t packets;
+		uint64_t bytes;
+	} cases[] = {
+		{ { "-r", "a.pcap", NULL, NULL }, 4096, 4u << 20 },
+		{ { "-r", "a.pcap", "--pps=1000", NULL }, 16384, 16u << 20 },
+		{ { "-r", "a.pcap", "--speed=1", NULL }, 16384, 16u << 20 },
+		{ { "-r", "a.pcap", "--overflow=drop", NULL }, 16384, 16u << 20 },
+		{ { "-i", "lo", NULL, NULL }, 16384, 16u << 20 },
+		{ { "-r", "a.pcap", "--ring-packets=100", NULL }, 100, 4u << 20 },
+		{ { "-i", "lo", "--ring-bytes=1m", NULL }, 16384, 1u << 20 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char *argv[5] = { "pktd" };
+		int argc = 1;
+		for (int j = 0; j < 3 && cases[i].args[j]; j++)
+			argv[argc++] = cases[i].args[j];
+		config_defaults(&c);
+		assert_int_equal(config_parse_args(&c, argc, argv), 0);
+		assert_int_equal(c.ring_packets, cases[i].packets);
+		assert_int_equal(c.ring_bytes, cases[i].bytes);
+		config_free(&c);
+	}
+}
+
 /* Live and file inputs cannot be mixed; live defaults to drop. */
 static void test_modes(void **state)
 {
@@ -178,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_command_line_overrides),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_ring_defaults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
