@@ -2,6 +2,7 @@
 #include "flowstage.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,7 +339,7 @@ void flowstage_round(struct flowstage *fs, uint64_t first, uint32_t n)
 			const struct pkt *p = &ring_at(fs->ring, first + i)->pkt;
 			struct flow_batch_item *it = &fs->items[i];
 			bool fragment = (p->flags & PKT_FLAG_FRAGMENT) && fs->frag_reasm && reasm_is_fragment(p);
-			bool skip = fragment || (fs->tcp_only && !PKT_HAS(p, LAYER_TCP));
+			bool skip = fragment || (fs->tcp_only && !(p->proto == IPPROTO_TCP && PKT_HAS(p, LAYER_TCP)));
 			it->pkt = skip ? &untracked_pkt : p;
 			it->tunnel = p->tunnels ? flowstage_tunnel_ctx(p) : 0;
 		}
