@@ -112,6 +112,7 @@ struct flowstage {
 	uint32_t nitems;
 	uint64_t first;            /* ring index of items[0] */
 	struct ring_slot *cur;     /* packet being handled; NULL between packets */
+	double ns_per_tick;        /* ring_clock() ticks to ns, for plugin time */
 	uint64_t swept_tick;       /* wheel tick of packet time the last full sweep ran in */
 	uint32_t rounds_unswept;   /* rounds since then */
 
