@@ -394,7 +394,7 @@ static size_t big_len(size_t size)
 	return size >= BIG_HUGE_MIN ? (size + BIG_HUGE - 1) & ~(BIG_HUGE - 1) : size;
 }
 
-void *flow_big_alloc(size_t size, bool in_background)
+void *flow_big_alloc(size_t size, struct prefault_ahead *ahead, size_t now)
 {
 	if (size == 0)
 		return NULL;
@@ -415,17 +415,18 @@ void *flow_big_alloc(size_t size, bool in_background)
 		(void)madvise(p, len, MADV_HUGEPAGE);
 #endif
 	}
-	if (in_background)
-		prefault_async(p, size);
+	if (ahead)
+		prefault_ahead_init(ahead, p, size, now, BIG_HUGE);
 	else
 		prefault_now(p, size);
 	return p;
 }
 
-void flow_big_free(void *p, size_t size)
+void flow_big_free(void *p, size_t size, struct prefault_ahead *ahead)
 {
 	if (p) {
-		prefault_wait(p);
+		if (ahead)
+			prefault_ahead_stop(ahead);
 		munmap(p, big_len(size));
 	}
 }
@@ -453,8 +454,11 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 	ft->nflows = round_pow2(cfg->table_size);
 	uint32_t nbuckets = ft->nflows * 2; /* load factor <= 1/2 */
 	ft->bucket_mask = nbuckets - 1;
-	ft->flows = flow_big_alloc((size_t)ft->nflows * sizeof(*ft->flows), false);
-	ft->buckets = flow_big_alloc((size_t)nbuckets * sizeof(*ft->buckets), false);
+	/* Slots are taken in index order (free_stack below): the first 2 MiB
+	 * now, the rest ahead of the table's growth. The hash index is hit at
+	 * random from the first packet: all of it now. */
+	ft->flows = flow_big_alloc((size_t)ft->nflows * sizeof(*ft->flows), &ft->flows_ahead, BIG_HUGE);
+	ft->buckets = flow_big_alloc((size_t)nbuckets * sizeof(*ft->buckets), NULL, 0);
 	ft->free_stack = malloc((size_t)ft->nflows * sizeof(*ft->free_stack));
 	ft->wheel_head = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_head));
 	ft->wheel_tail = malloc(FLOW_WHEEL_SLOTS * sizeof(*ft->wheel_tail));
@@ -489,8 +493,8 @@ int flow_table_init(struct flow_table *ft, const struct flow_config *cfg, char *
 
 void flow_table_free(struct flow_table *ft)
 {
-	flow_big_free(ft->flows, (size_t)ft->nflows * sizeof(*ft->flows));
-	flow_big_free(ft->buckets, ((size_t)ft->bucket_mask + 1) * sizeof(*ft->buckets));
+	flow_big_free(ft->flows, (size_t)ft->nflows * sizeof(*ft->flows), &ft->flows_ahead);
+	flow_big_free(ft->buckets, ((size_t)ft->bucket_mask + 1) * sizeof(*ft->buckets), NULL);
 	free(ft->free_stack);
 	free(ft->wheel_head);
 	free(ft->wheel_tail);
@@ -888,8 +892,11 @@ lookup_prepared(struct flow_table *ft, const struct flow_prepared *pk, uint64_t 
 	 * touching two more random flows of the wheel. */
 	if (file)
 		wheel_file(ft, f);
-	if (++ft->k.in_use > ft->k.in_use_max)
+	if (++ft->k.in_use > ft->k.in_use_max) {
+		/* A slot never used before (free slots are reused first). */
 		ft->k.in_use_max = ft->k.in_use;
+		prefault_ahead_use(&ft->flows_ahead, (size_t)ft->k.in_use_max * sizeof(struct flow));
+	}
 	*created = 1;
 	*is_originator = 1;
 	return f;

@@ -111,6 +111,7 @@
 #include <stdio.h>
 
 #include "packet.h"
+#include "prefault.h"
 #include "siphash.h"
 #include "tcpreasm.h"
 
@@ -289,6 +290,7 @@ struct flow_config {
 struct flow_table {
 	struct flow *flows;
 	uint32_t nflows;  /* power of two */
+	struct prefault_ahead flows_ahead; /* flows faulted in ahead of use */
 	struct flow_bucket *buckets;
 	uint32_t bucket_mask;
 	uint32_t *free_stack; /* free slot indices */
@@ -309,13 +311,12 @@ struct flow_table {
 	struct flow_counters k;
 };
 
-/* Zeroed, pre-faulted memory on transparent huge pages where available
- * (used for the table and the reassembly pool); NULL on failure. With
- * `in_background` a helper thread faults it in (prefault.h): for memory
- * used from its start onwards, like the pool's chunks; the table's hash
- * index is hit at random from the first packet, so it is faulted now. */
-void *flow_big_alloc(size_t size, bool in_background);
-void flow_big_free(void *p, size_t size);
+/* Zeroed memory on transparent huge pages where available (the table and
+ * the reassembly pool); NULL on failure. Without `ahead` it is all faulted
+ * in now; with it, `now` bytes are, and the rest follows use
+ * (prefault_ahead_use): for memory used from its start onwards. */
+void *flow_big_alloc(size_t size, struct prefault_ahead *ahead, size_t now);
+void flow_big_free(void *p, size_t size, struct prefault_ahead *ahead);
 
 /* Default timeouts (the values in the struct comments). */
 void flow_timeouts_default(struct flow_timeouts *t);

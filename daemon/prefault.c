@@ -268,3 +268,37 @@ void prefault_cancel(void *p, size_t len)
 			break; /* timed out: up to one step may come back */
 	pthread_mutex_unlock(&lock);
 }
+
+void prefault_ahead_init(struct prefault_ahead *a, void *p, size_t len, size_t now, size_t step)
+{
+	*a = (struct prefault_ahead){ .base = p, .len = len, .step = step ? step : STEP };
+	if (now > len)
+		now = len;
+	if (now)
+		prefault_now(p, now);
+	a->done = now;
+	a->trigger = 0; /* the first use queues the step after `now` */
+	if (now < len)
+		prefault_background_start(); /* now, not in the first packet's path */
+}
+
+void prefault_ahead_more(struct prefault_ahead *a, size_t upto)
+{
+	/* Keep a whole step faulted past the use. A job the helper cannot
+	 * take (queue full) is skipped: those pages fault in as used. */
+	while (a->done < a->len && a->done < upto + a->step) {
+		size_t n = a->len - a->done < a->step ? a->len - a->done : a->step;
+		prefault_background(a->base + a->done, n);
+		a->done += n;
+	}
+	a->trigger = a->done < a->len ? (a->done > a->step / 2 ? a->done - a->step / 2 : 0) : SIZE_MAX;
+	if (a->trigger <= upto)
+		a->trigger = upto + 1;
+}
+
+void prefault_ahead_stop(struct prefault_ahead *a)
+{
+	if (a->base && a->done)
+		prefault_cancel(a->base, a->done);
+	a->trigger = SIZE_MAX;
+}

@@ -73,7 +73,7 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 	uint32_t nsegs = r->nchunks + r->nmarkers;
 	/* Chunks are taken in order from the first (free_chunks below): a
 	 * helper faults the pool in ahead of them. */
-	r->pool = r->nchunks ? flow_big_alloc((size_t)r->nchunks * TCPR_CHUNK, true) : NULL;
+	r->pool = r->nchunks ? flow_big_alloc((size_t)r->nchunks * TCPR_CHUNK, &r->pool_ahead, 0) : NULL;
 	r->segs = malloc((size_t)nsegs * sizeof(*r->segs));
 	r->free_chunks = malloc(((size_t)r->nchunks + 1) * sizeof(*r->free_chunks));
 	r->free_markers = malloc((size_t)r->nmarkers * sizeof(*r->free_markers));
@@ -97,7 +97,7 @@ int tcpr_init(struct tcpr *r, const struct tcpr_config *cfg, char *err, size_t e
 
 void tcpr_free(struct tcpr *r)
 {
-	flow_big_free(r->pool, (size_t)r->nchunks * TCPR_CHUNK);
+	flow_big_free(r->pool, (size_t)r->nchunks * TCPR_CHUNK, &r->pool_ahead);
 	free(r->segs);
 	free(r->free_chunks);
 	free(r->free_markers);
@@ -127,8 +127,11 @@ static inline uint8_t *chunk(struct tcpr *r, uint32_t ref)
 static uint32_t alloc_data(struct tcpr *r)
 {
 	uint32_t i = r->free_chunks[--r->nfree_chunks];
-	if (++r->k.chunks_used > r->k.chunks_used_max)
+	if (++r->k.chunks_used > r->k.chunks_used_max) {
+		/* A chunk never used before (freed ones are taken first). */
 		r->k.chunks_used_max = r->k.chunks_used;
+		prefault_ahead_use(&r->pool_ahead, (size_t)r->k.chunks_used_max * TCPR_CHUNK);
+	}
 	return i + 1;
 }
 

@@ -85,6 +85,7 @@
 #include <stdio.h>
 
 #include "packet.h"
+#include "prefault.h"
 
 #define TCPR_CHUNK 2048u /* bytes per pool chunk: a full-size Ethernet segment fits one */
 
@@ -168,6 +169,7 @@ struct tcpr_segment {
 struct tcpr {
 	struct tcpr_config cfg;
 	uint8_t *pool;            /* nchunks * TCPR_CHUNK */
+	struct prefault_ahead pool_ahead; /* the pool faulted in ahead of use */
 	uint32_t nchunks;
 	struct tcpr_seg *segs;    /* nchunks data descriptors, then nmarkers */
 	uint32_t nmarkers;

@@ -84,6 +84,36 @@ static void test_wait_stops_early_and_queue_overflows(void **state)
 	}
 }
 
+/* Memory used from its start: only `now` bytes are faulted in at once;
+ * each use keeps a step queued past it, and the helper brings those in
+ * (this test leaves a CPU free for it); nothing past that is touched. */
+static void test_ahead_follows_use(void **state)
+{
+	(void)state;
+	size_t len = 32u << 20, step = 1u << 20;
+	uint8_t *p = map(len);
+	struct prefault_ahead a;
+	prefault_ahead_init(&a, p, len, 64u << 10, step);
+	assert_int_equal(resident_pages(p, len), (64u << 10) / 4096);
+	for (size_t upto = 4096; upto <= (4u << 20); upto += 4096) {
+		prefault_ahead_use(&a, upto);
+		assert_true(a.done >= upto + step / 2 && a.done <= upto + 2 * step + (64u << 10));
+	}
+	size_t want = a.done / 4096;
+	for (int i = 0; i < 500 && resident_pages(p, a.done) < want; i++)
+		usleep(10000);
+	assert_int_equal(resident_pages(p, a.done), want);
+	assert_int_equal(resident_pages(p + a.done, len - a.done), 0);
+	/* Near the end: the last step stops at the end, and later uses are
+	 * free (no job past it). */
+	prefault_ahead_use(&a, len - 1);
+	assert_int_equal(a.done, len);
+	prefault_ahead_use(&a, len);
+	assert_int_equal(a.done, len);
+	prefault_ahead_stop(&a);
+	munmap(p, len);
+}
+
 /* Scheduling policy of each of this process's threads, from
  * /proc/self/task/TID/stat (field 41): how many run as policy. */
 static int threads_with_policy(int policy)
@@ -141,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_async_faults_in_and_keeps_bytes),
 		cmocka_unit_test(test_wait_stops_early_and_queue_overflows),
 		cmocka_unit_test(test_background_helper_is_idle_class),
+		cmocka_unit_test(test_ahead_follows_use),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
