@@ -10,7 +10,7 @@
  * history letters (those come from reassembly). When streams are all that
  * is asked for (no --flows, no on_flow_start/on_flow_end, no FLOWS = True)
  * only TCP packets are tracked: a UDP flow per DNS query would cost a
- * lookup, a slot and an eviction for nothing (a quarter of dns.py's time).
+ * lookup, a slot and an eviction for nothing (30% of dns.py's loop).
  *
  * Where. In the dispatch stage, because the reassembly callbacks hand out
  * pointers valid during the callback only and Python runs there (see
