@@ -3,10 +3,10 @@
  * --gc=scheduled: after every plugin's setup, collect everything and
  * gc.freeze() it (start-up objects are never scanned again), then turn
  * automatic collection off. gcsched_poll() runs young collections when
- * the ring runs empty, after --gc-young-interval of dispatch time, or at
- * once when the young objects would take longer than --gc-pause-budget
- * to scan; a middle one every tenth young one, or sooner to keep within
- * the budget. The survivors of a middle collection are
+ * the ring runs empty or after --gc-young-interval of dispatch time (an
+ * interval shortened while young pauses exceed half --gc-pause-budget);
+ * a middle one every tenth young one, or sooner while middle pauses
+ * exceed the budget. The survivors of a middle collection are
  * long-lived (a plugin's flow table), so they are frozen too, and no later
  * collection scans them: every pause stays proportional to what was
  * allocated recently, not to the size of the plugins' state. A full
